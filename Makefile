@@ -1,0 +1,62 @@
+# kzdeals: `make run` serves the site with the dataset loaded, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test serve lint format migrations-check pytest chromium bench dataset clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+dataset: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py loaddata register
+	$(BIN)/python manage.py ensure_admin
+
+run: dataset
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production-style server: gunicorn, static files collected and served by whitenoise.
+serve: dataset
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(BIN)/gunicorn kzdeals.wsgi --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --access-logfile - --forwarded-allow-ips "127.0.0.1"
+
+chromium:
+	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core); } \
+		|| { echo "Browser tests need Debian's Chromium at $(CHROMIUM): apt-get install chromium"; exit 1; }
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+pytest: $(VENV)/.dev-installed chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint migrations-check pytest
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

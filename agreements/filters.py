@@ -1,0 +1,123 @@
+"""The one set of query parameters, shared by the `/agreements/` page and `/api/v1/agreements/`."""
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
+
+from .models import Agreement, Event, Kind, Organization, Party, Sector, Status
+
+ORDERINGS = {
+    "signed_on": [F("signed_on").asc(nulls_last=True), "title"],
+    "-signed_on": [F("signed_on").desc(nulls_last=True), "title"],
+    "value": [F("effective_value").asc(nulls_last=True), "title"],
+    "-value": [F("effective_value").desc(nulls_last=True), "title"],
+    "title": ["title", "pk"],
+    "-title": ["-title", "-pk"],
+}
+DEFAULT_ORDERING = "-signed_on"
+BOOLEAN_CHOICES = [("true", "Binding only"), ("false", "Non-binding only")]
+MAX_AMOUNT = Decimal("9999999999999999.99")
+
+
+def with_effective_value(queryset):
+    """An agreement's own value, or for a group member the group's shared value (for range and sort)."""
+    return queryset.annotate(effective_value=Coalesce("value_amount", "group__amount"))
+
+
+class AgreementFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        max_length=200,
+        help_text="Words in the title, summary or a party's name.",
+    )
+    sector = django_filters.ModelChoiceFilter(
+        queryset=Sector.objects.all(), to_field_name="slug", null_label=None, label="Sector"
+    )
+    kind = django_filters.ChoiceFilter(choices=Kind.choices, label="Kind")
+    status = django_filters.ChoiceFilter(choices=Status.choices, label="Status")
+    party = django_filters.ModelChoiceFilter(
+        queryset=Organization.objects.all(), to_field_name="slug", method="filter_party", label="Party"
+    )
+    country = django_filters.CharFilter(
+        method="filter_country",
+        label="Party country",
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code, such as KZ or US.")],
+    )
+    event = django_filters.ModelChoiceFilter(queryset=Event.objects.all(), to_field_name="slug", label="Event")
+    signed_after = django_filters.DateFilter(
+        field_name="signed_on",
+        lookup_expr="gte",
+        label="Signed on or after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    signed_before = django_filters.DateFilter(
+        field_name="signed_on",
+        lookup_expr="lte",
+        label="Signed on or before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    value_min = django_filters.NumberFilter(
+        field_name="effective_value",
+        lookup_expr="gte",
+        label="Value at least (USD or the deal's currency)",
+        min_value=Decimal("0"),
+        max_value=MAX_AMOUNT,
+    )
+    value_max = django_filters.NumberFilter(
+        field_name="effective_value",
+        lookup_expr="lte",
+        label="Value at most",
+        min_value=Decimal("0"),
+        max_value=MAX_AMOUNT,
+    )
+    binding = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_binding", label="Binding")
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS], method="filter_ordering", label="Order by", empty_label=None
+    )
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = Agreement.objects.public()
+        super().__init__(data=data, queryset=with_effective_value(queryset), **kwargs)
+        for name in ("value_min", "value_max"):
+            self.filters[name].field.validators.append(MinValueValidator(Decimal("0")))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not (self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("ordering")):
+            queryset = queryset.order_by(*ORDERINGS[DEFAULT_ORDERING])
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        words = value.split()
+        for word in words[:10]:
+            party_match = Party.objects.filter(agreement=OuterRef("pk")).filter(
+                Q(organization__name__icontains=word) | Q(organization__short_name__icontains=word)
+            )
+            queryset = queryset.filter(Q(title__icontains=word) | Q(summary__icontains=word) | Exists(party_match))
+        return queryset
+
+    def filter_party(self, queryset, name, value):
+        return queryset.filter(Exists(Party.objects.filter(agreement=OuterRef("pk"), organization=value)))
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Party.objects.filter(agreement=OuterRef("pk"), organization__country=value.upper()))
+        )
+
+    def filter_binding(self, queryset, name, value):
+        return queryset.binding() if value == "true" else queryset.non_binding()
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value])

@@ -1,0 +1,727 @@
+"""The register's domain: agreements, who signed them, what they are worth, and where that is said.
+
+`Agreement.objects.public()` is the one definition of what the public may see, and
+`AgreementQuerySet.totals()` the one way values are added up (a group's shared value once).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Count, F, Q, Sum, Value
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code in capitals, such as USD.")
+country_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166 code in capitals, such as KZ.")
+qid_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata identifier looks like Q12345.")
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class Kind(models.TextChoices):
+    MEMORANDUM = "memorandum", "Memorandum"
+    AGREEMENT = "agreement", "Agreement"
+    CONTRACT = "contract", "Contract"
+    ROADMAP = "roadmap", "Roadmap"
+    LETTER_OF_INTENT = "letter_of_intent", "Letter of intent"
+    PARTNERSHIP = "partnership", "Partnership"
+    PROJECT = "project", "Project"
+
+    @classmethod
+    def non_binding(cls):
+        """Instruments that state intentions rather than obligations."""
+        return [cls.MEMORANDUM, cls.LETTER_OF_INTENT, cls.ROADMAP, cls.PROJECT]
+
+    @classmethod
+    def binding(cls):
+        return [kind for kind in cls if kind not in cls.non_binding()]
+
+    @property
+    def is_binding(self):
+        return self not in self.non_binding()
+
+
+class Status(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    SIGNED = "signed", "Signed"
+    IN_FORCE = "in_force", "In force"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class Basis(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    CONTRACTED = "contracted", "Contracted"
+    DISBURSED = "disbursed", "Disbursed"
+
+
+class Side(models.TextChoices):
+    KZ = "KZ", "Kazakhstan"
+    US = "US", "United States"
+
+
+class Role(models.TextChoices):
+    PARTY = "party", "Party"
+    BUYER = "buyer", "Buyer"
+    SUPPLIER = "supplier", "Supplier"
+    INVESTOR = "investor", "Investor"
+    PARTNER = "partner", "Partner"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class MilestoneStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    MET = "met", "Met"
+    NOT_MET = "not_met", "Not met"
+    PARTIALLY_MET = "partially_met", "Partially met"
+
+
+class RelationKind(models.TextChoices):
+    AMENDS = "amends", "Amends"
+    SUPERSEDES = "supersedes", "Supersedes"
+    IMPLEMENTS = "implements", "Implements"
+    FOLLOWS = "follows", "Follows"
+
+
+class OrgType(models.TextChoices):
+    GOVERNMENT = "government", "Government body"
+    STATE_COMPANY = "state_company", "State company"
+    PRIVATE_COMPANY = "private_company", "Private company"
+    INVESTMENT_FUND = "investment_fund", "Investment fund"
+    UNIVERSITY = "university", "University"
+    INTERNATIONAL_ORGANISATION = "international_organisation", "International organisation"
+    ASSOCIATION = "association", "Association"
+
+
+class Supports(models.TextChoices):
+    RECORD = "record", "The record as a whole"
+    VALUE = "value", "Value"
+    SIGNED_ON = "signed_on", "Signature date"
+    STATUS = "status", "Status"
+    KIND = "kind", "Kind"
+    PARTIES = "parties", "Parties and signatories"
+    COMMITMENTS = "commitments", "Commitments"
+    PLACES = "places", "Places"
+
+
+def format_partial_date(value, precision):
+    """ISO text for a date known to the day, the month (YYYY-MM) or the year (YYYY)."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+class NaturalKeySlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Sector(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+
+    objects = NaturalKeySlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "sector"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("agreements:sector-detail", kwargs={"slug": self.slug})
+
+
+class Source(models.Model):
+    """A citation: a publication the register relies on."""
+
+    key = models.SlugField(
+        max_length=60, unique=True, help_text="A short stable handle, such as mfa-2025-11-07 or timesca-17b."
+    )
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True, help_text="BCP 47 code, such as en, de, ru.")
+    retrieved_on = models.DateField(null=True, blank=True)
+
+    class SourceManager(models.Manager):
+        def get_by_natural_key(self, key):
+            return self.get(key=key)
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["publisher", "title"]
+        verbose_name = "source"
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+    def natural_key(self):
+        return (self.key,)
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=250)
+    short_name = models.CharField(max_length=80, blank=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    country = models.CharField(max_length=2, validators=[country_validator], help_text="ISO 3166 alpha-2.")
+    org_type = models.CharField("type", max_length=32, choices=OrgType.choices, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    wikidata_qid = models.CharField("Wikidata QID", max_length=20, blank=True, validators=[qid_validator])
+    registry_number = models.CharField("company registry number", max_length=60, blank=True)
+
+    objects = NaturalKeySlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "organisation"
+        constraints = [
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="organization_country_alpha2"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("agreements:organization-detail", kwargs={"slug": self.slug})
+
+
+class Event(models.Model):
+    name = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=120, unique=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    announced_documents = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many documents were announced, where a source says so."
+    )
+    announced_amount = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    announced_currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
+    announced_approximate = models.BooleanField(default=False)
+    announced_source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="announced_events"
+    )
+
+    objects = NaturalKeySlugManager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = "event"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(announced_amount__isnull=True) | Q(announced_amount__gte=0),
+                name="event_announced_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="event_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("agreements:event-detail", kwargs={"slug": self.slug})
+
+
+class Group(models.Model):
+    """A value announced once for several agreements ("three agreements worth about USD 1 billion").
+
+    Members carry no value of their own (a database constraint on Agreement), so totals add the
+    group's amount once, whatever number of its members a selection holds.
+    """
+
+    name = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=120, unique=True)
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="groups")
+    amount = models.DecimalField(max_digits=18, decimal_places=2, validators=NON_NEGATIVE)
+    currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
+    approximate = models.BooleanField(default=False)
+    basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.ANNOUNCED)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="groups")
+
+    objects = NaturalKeySlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "group"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="group_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+@dataclass
+class CurrencyTotal:
+    currency: str
+    total: Decimal = Decimal("0")
+    binding: Decimal = Decimal("0")
+    non_binding: Decimal = Decimal("0")
+    approximate: bool = False
+
+    def add(self, amount, is_binding, approximate):
+        self.total += amount
+        if is_binding:
+            self.binding += amount
+        else:
+            self.non_binding += amount
+        self.approximate = self.approximate or approximate
+
+
+@dataclass
+class Totals:
+    """What a selection of agreements adds up to, per currency; shared group values counted once."""
+
+    count: int = 0
+    valued: int = 0
+    currencies: list = field(default_factory=list)
+
+    @property
+    def unvalued(self):
+        return self.count - self.valued
+
+    def in_currency(self, currency):
+        return next((row for row in self.currencies if row.currency == currency), None)
+
+    def as_dict(self):
+        return {
+            "count": self.count,
+            "valued": self.valued,
+            "unvalued": self.unvalued,
+            "by_currency": [
+                {
+                    "currency": row.currency,
+                    "total": str(row.total),
+                    "binding": str(row.binding),
+                    "non_binding": str(row.non_binding),
+                    "approximate": row.approximate,
+                }
+                for row in self.currencies
+            ],
+        }
+
+
+class AgreementQuerySet(models.QuerySet):
+    def public(self):
+        """The one definition of what the public may see: published records only.
+
+        Compared with an explicit Value so SQLite can use the partial indexes on the state column.
+        """
+        return self.filter(publication_state=Value(PublicationState.PUBLISHED))
+
+    def binding(self):
+        return self.filter(kind__in=Kind.binding())
+
+    def non_binding(self):
+        return self.filter(kind__in=Kind.non_binding())
+
+    def signed(self):
+        return self.exclude(status__in=[Status.ANNOUNCED, Status.CANCELLED])
+
+    def in_sector(self, sector):
+        return self.filter(sector=sector)
+
+    def with_relations(self):
+        """What a list needs, in a fixed number of queries whatever the number of rows."""
+        return self.select_related("sector", "event", "group").prefetch_related(
+            models.Prefetch("parties", queryset=Party.objects.select_related("organization"))
+        )
+
+    def totals(self):
+        """Count and value of this selection: two aggregate queries and one row per group.
+
+        A value of its own counts once per agreement; a group's shared value counts once per group
+        that has at least one member in the selection, as binding only when every selected member
+        of the group is a binding instrument.
+        """
+        base = self.order_by()
+        non_binding = Q(kind__in=Kind.non_binding())
+        own = (
+            base.filter(group__isnull=True, value_amount__isnull=False)
+            .values("value_currency")
+            .annotate(
+                total=Sum("value_amount"),
+                non_binding_total=Sum("value_amount", filter=non_binding),
+                rows=Count("pk"),
+                approximate_rows=Count("pk", filter=Q(value_approximate=True)),
+            )
+            .order_by("value_currency")
+        )
+        groups = (
+            base.filter(group__isnull=False)
+            .values("group_id", "group__amount", "group__currency", "group__approximate")
+            .annotate(members=Count("pk"), non_binding_members=Count("pk", filter=non_binding))
+            .order_by("group_id")
+        )
+        totals = Totals(count=base.count())
+        by_currency = {}
+        for row in own:
+            entry = by_currency.setdefault(row["value_currency"], CurrencyTotal(row["value_currency"]))
+            non_binding_total = row["non_binding_total"] or Decimal("0")
+            entry.add(row["total"] - non_binding_total, True, row["approximate_rows"] > 0)
+            entry.add(non_binding_total, False, False)
+            totals.valued += row["rows"]
+        for row in groups:
+            entry = by_currency.setdefault(row["group__currency"], CurrencyTotal(row["group__currency"]))
+            entry.add(row["group__amount"], row["non_binding_members"] == 0, row["group__approximate"])
+            totals.valued += row["members"]
+        totals.currencies = sorted(by_currency.values(), key=lambda row: (row.currency != "USD", row.currency))
+        return totals
+
+
+class AgreementManager(models.Manager.from_queryset(AgreementQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Agreement(models.Model):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=160, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        max_length=12,
+        choices=Status.choices,
+        default=Status.SIGNED,
+        help_text="The deal's life. Whether the public sees the record is the publication state.",
+    )
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="agreements")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
+    group = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agreements",
+        help_text="Set when a value was announced for several agreements together; the member then has no "
+        "value of its own.",
+    )
+    signed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For a date known only to the month or year, enter its first day and set the precision.",
+    )
+    signed_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    entry_into_force_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    value_amount = models.DecimalField(
+        "value", max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    value_currency = models.CharField(
+        "currency", max_length=3, default="USD", validators=[currency_validator], help_text="ISO 4217."
+    )
+    value_approximate = models.BooleanField("approximate", default=False)
+    value_basis = models.CharField("basis", max_length=12, choices=Basis.choices, default=Basis.ANNOUNCED)
+    summary = models.TextField(blank=True)
+    places = models.CharField(max_length=400, blank=True, help_text="Places named by the sources, separated by ';'.")
+    publication_state = models.CharField(
+        max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
+    objects = AgreementManager()
+
+    class Meta:
+        ordering = ["-signed_on", "title"]
+        verbose_name = "agreement"
+        permissions = [("publish_agreement", "Can publish agreements")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value_amount__isnull=True) | Q(value_amount__gte=0), name="agreement_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(group__isnull=True) | Q(value_amount__isnull=True),
+                name="agreement_group_member_has_no_own_value",
+                violation_error_message="A member of a group has no value of its own: the group holds the "
+                "shared value. Clear the value or the group.",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(signed_on__isnull=True) | Q(expires_on__gte=F("signed_on")),
+                name="agreement_expires_not_before_signature",
+                violation_error_message="The expiry date cannot be before the signature date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(entry_into_force_on__isnull=True)
+                | Q(expires_on__gte=F("entry_into_force_on")),
+                name="agreement_expires_not_before_entry_into_force",
+                violation_error_message="The expiry date cannot be before the entry into force.",
+            ),
+            models.CheckConstraint(condition=Q(value_currency__regex=r"^[A-Z]{3}$"), name="agreement_currency_iso4217"),
+            models.CheckConstraint(
+                condition=Q(publication_state__in=PublicationState.values), name="agreement_publication_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="agreement_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="agreement_status_valid"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["sector", "-signed_on"],
+                name="agreement_public_sector_idx",
+                condition=Q(publication_state="published"),
+            ),
+            models.Index(
+                fields=["-signed_on", "title"],
+                name="agreement_public_signed_idx",
+                condition=Q(publication_state="published"),
+            ),
+            models.Index(
+                fields=["-published_at"], name="agreement_public_feed_idx", condition=Q(publication_state="published")
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("agreements:agreement-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.group_id and self.value_amount is not None:
+            raise ValidationError(
+                {"value_amount": "A member of a group has no value of its own: the group holds the shared value."}
+            )
+        if self.signed_on is None and self.signed_on_precision != DatePrecision.DAY:
+            self.signed_on_precision = DatePrecision.DAY
+        if self.signed_on and self.signed_on_precision == DatePrecision.MONTH and self.signed_on.day != 1:
+            raise ValidationError({"signed_on": "A date known to the month is entered as the first of that month."})
+        if (
+            self.signed_on
+            and self.signed_on_precision == DatePrecision.YEAR
+            and (
+                self.signed_on.month,
+                self.signed_on.day,
+            )
+            != (1, 1)
+        ):
+            raise ValidationError({"signed_on": "A date known to the year is entered as the first of January."})
+
+    def save(self, *args, **kwargs):
+        if self.publication_state == PublicationState.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_public(self):
+        return self.publication_state == PublicationState.PUBLISHED
+
+    @property
+    def binding(self):
+        return self.kind not in Kind.non_binding()
+
+    @property
+    def signed_on_display(self):
+        """ISO text: YYYY-MM-DD, or YYYY-MM / YYYY for a partial date."""
+        return format_partial_date(self.signed_on, self.signed_on_precision)
+
+    @property
+    def place_list(self):
+        return [place.strip() for place in self.places.split(";") if place.strip()]
+
+    @property
+    def has_value(self):
+        return self.value_amount is not None or self.group_id is not None
+
+
+class Party(models.Model):
+    """An organisation's part in an agreement, and who signed for it."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="parties")
+    side = models.CharField(max_length=2, choices=Side.choices)
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTY)
+    signed_by = models.CharField(max_length=200, blank=True, help_text="The person who signed, where known.")
+    signer_title = models.CharField(max_length=250, blank=True, help_text="That person's office when signing.")
+    note = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class PartyManager(models.Manager):
+        def get_by_natural_key(self, agreement_slug, organization_slug):
+            return self.get(agreement__slug=agreement_slug, organization__slug=organization_slug)
+
+    objects = PartyManager()
+
+    class Meta:
+        ordering = ["side", "organization__name"]
+        verbose_name = "party"
+        verbose_name_plural = "parties"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "organization"],
+                name="party_unique_per_agreement",
+                violation_error_message="This organisation is already a party to this agreement.",
+            ),
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="party_side_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_side_display()}) in {self.agreement}"
+
+    def natural_key(self):
+        return (*self.agreement.natural_key(), *self.organization.natural_key())
+
+    natural_key.dependencies = ["agreements.agreement", "agreements.organization"]
+
+
+class Commitment(models.Model):
+    """What an agreement promises, with its milestone status."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="commitments")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(max_length=400)
+    quantity = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE)
+    unit = models.CharField(max_length=60, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=14, choices=MilestoneStatus.choices, default=MilestoneStatus.SCHEDULED)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="commitments")
+
+    history = HistoricalRecords()
+
+    class CommitmentManager(models.Manager):
+        def get_by_natural_key(self, agreement_slug, position):
+            return self.get(agreement__slug=agreement_slug, position=position)
+
+    objects = CommitmentManager()
+
+    class Meta:
+        ordering = ["agreement", "position"]
+        verbose_name = "commitment"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "position"], name="commitment_unique_position"),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=0), name="commitment_quantity_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    def natural_key(self):
+        return (*self.agreement.natural_key(), self.position)
+
+    natural_key.dependencies = ["agreements.agreement"]
+
+
+class Citation(models.Model):
+    """A source attached to an agreement, and, where it backs one figure, to that figure.
+
+    A citation may carry the source's own claim (a different amount, say): where `disputes` is set,
+    the page shows it beside the register's figure instead of hiding the disagreement.
+    """
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    supports = models.CharField(max_length=12, choices=Supports.choices, default=Supports.RECORD)
+    claim = models.CharField(max_length=400, blank=True, help_text="What this source says, in a few words.")
+    claim_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE)
+    claim_currency = models.CharField(max_length=3, blank=True, validators=[currency_validator])
+    claim_approximate = models.BooleanField(default=False)
+    disputes = models.BooleanField(
+        default=False, help_text="This source disagrees with the register's figure; both are shown."
+    )
+
+    class CitationManager(models.Manager):
+        def get_by_natural_key(self, agreement_slug, source_key, supports):
+            return self.get(agreement__slug=agreement_slug, source__key=source_key, supports=supports)
+
+    objects = CitationManager()
+
+    class Meta:
+        ordering = ["agreement", "pk"]
+        verbose_name = "citation"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "source", "supports"], name="citation_unique"),
+            models.CheckConstraint(
+                condition=Q(claim_amount__isnull=True) | Q(claim_amount__gte=0),
+                name="citation_claim_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} on {self.get_supports_display().lower()}"
+
+    def natural_key(self):
+        return (*self.agreement.natural_key(), *self.source.natural_key(), self.supports)
+
+    natural_key.dependencies = ["agreements.agreement", "agreements.source"]
+
+
+class Relation(models.Model):
+    """A typed link: `from_agreement` amends, supersedes, implements or follows `to_agreement`."""
+
+    from_agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="relations_out")
+    to_agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(max_length=12, choices=RelationKind.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class RelationManager(models.Manager):
+        def get_by_natural_key(self, from_slug, to_slug, kind):
+            return self.get(from_agreement__slug=from_slug, to_agreement__slug=to_slug, kind=kind)
+
+    objects = RelationManager()
+
+    class Meta:
+        ordering = ["from_agreement", "kind"]
+        verbose_name = "relation"
+        constraints = [
+            models.UniqueConstraint(fields=["from_agreement", "to_agreement", "kind"], name="relation_unique"),
+            models.CheckConstraint(
+                condition=~Q(from_agreement=F("to_agreement")),
+                name="relation_not_to_itself",
+                violation_error_message="An agreement cannot relate to itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_agreement} {self.get_kind_display().lower()} {self.to_agreement}"
+
+    def natural_key(self):
+        return (self.from_agreement.slug, self.to_agreement.slug, self.kind)
+
+    natural_key.dependencies = ["agreements.agreement"]

@@ -141,6 +141,10 @@ STORAGES = {
     },
 }
 
+# On a laptop whitenoise serves straight from the source folders; in production from collectstatic's output.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -19,6 +19,7 @@ currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 
 country_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166 code in capitals, such as KZ.")
 qid_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata identifier looks like Q12345.")
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+CENT = Decimal("0.01")
 
 
 class Kind(models.TextChoices):
@@ -293,12 +294,14 @@ class Group(models.Model):
 @dataclass
 class CurrencyTotal:
     currency: str
-    total: Decimal = Decimal("0")
-    binding: Decimal = Decimal("0")
-    non_binding: Decimal = Decimal("0")
+    total: Decimal = Decimal("0.00")
+    binding: Decimal = Decimal("0.00")
+    non_binding: Decimal = Decimal("0.00")
     approximate: bool = False
 
     def add(self, amount, is_binding, approximate):
+        # SQLite's SUM drops the scale PostgreSQL keeps: fix it to cents so both answer "100.00".
+        amount = Decimal(amount).quantize(CENT)
         self.total += amount
         if is_binding:
             self.binding += amount

@@ -1,3 +1,4 @@
+import os
 import secrets
 from pathlib import Path
 
@@ -25,8 +26,10 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(18)
         users.objects.create_superuser(username=username, email="", password=password)
-        password_path.write_text(f"{username}\n{password}\n")
-        password_path.chmod(0o600)
+        # Created readable by its owner only, never for a moment by anyone else.
+        descriptor = os.open(password_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(f"{username}\n{password}\n")
         self.stdout.write(
             self.style.SUCCESS(f"Created admin account '{username}' with password: {password}")
             + f"\n(kept in {password_path}, which git ignores)"

@@ -5,6 +5,7 @@ production (debug off) fails loudly at start-up instead of running half-secured.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "import_export",
     "corsheaders",
     "csp",
+    "axes",
     "agreements",
 ]
 
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kzdeals.urls"
@@ -113,7 +117,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Full-text search of the register (agreements/search.py); SQLite falls back to word matching.
+    INSTALLED_APPS.append("django.contrib.postgres")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes checks every login first, so repeated failures lock out that username from that address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -149,6 +167,10 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# OCDS ocids start with a prefix registered with the Open Contracting Partnership; this default is
+# a placeholder until the register has one.
+OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-kzdeals")
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -180,6 +202,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Kind/RelationKind and Status/MilestoneStatus share field names: name each enum after its model choice.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "agreements.models.Kind",
+        "RelationKindEnum": "agreements.models.RelationKind",
+        "StatusEnum": "agreements.models.Status",
+        "MilestoneStatusEnum": "agreements.models.MilestoneStatus",
+    },
 }
 
 CORS_ALLOW_ALL_ORIGINS = True

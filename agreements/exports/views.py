@@ -1,0 +1,101 @@
+"""Export endpoints: the filtered public set of `/agreements/`, whole, in each format.
+
+Bad query parameters get a 400 JSON answer naming each parameter and the reason; nothing here
+looks at anything but `Agreement.objects.public()`, through `AgreementFilterSet`.
+"""
+
+import io
+from functools import wraps
+
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+from openpyxl import Workbook
+
+from agreements.filters import AgreementFilterSet
+
+from . import datapackage, ocds, tabular
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filtered(view):
+    """Validate the query parameters once, and hand the view the filtered public queryset."""
+
+    @wraps(view)
+    def wrapper(request):
+        filterset = AgreementFilterSet(request.GET)
+        if not filterset.is_valid():
+            errors = {
+                name: list(dict.fromkeys(error["message"] for error in items))
+                for name, items in filterset.errors.get_json_data().items()
+            }
+            return JsonResponse({"detail": "Invalid query parameters.", "errors": errors}, status=400)
+        return view(request, filterset.qs)
+
+    return require_safe(wrapper)
+
+
+def attachment(response, filename):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def streamed_csv(columns, rows, filename):
+    response = StreamingHttpResponse(tabular.csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
+    return attachment(response, filename)
+
+
+@filtered
+def agreements_csv(request, queryset):
+    rows = tabular.agreement_rows(queryset, request)
+    return streamed_csv(tabular.AGREEMENT_COLUMNS, rows, "kzdeals-agreements.csv")
+
+
+@filtered
+def parties_csv(request, queryset):
+    return streamed_csv(tabular.PARTY_COLUMNS, tabular.party_rows(queryset), "kzdeals-parties.csv")
+
+
+@filtered
+def sources_csv(request, queryset):
+    return streamed_csv(tabular.SOURCE_COLUMNS, tabular.source_rows(queryset), "kzdeals-sources.csv")
+
+
+@filtered
+def agreements_xlsx(request, queryset):
+    """A write-only workbook keeps one row in memory at a time; the finished file is sent whole."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("agreements")
+    sheet.append(tabular.AGREEMENT_COLUMNS)
+    for row in tabular.agreement_rows(queryset, request):
+        sheet.append([tabular.xlsx_cell(row[column]) for column in tabular.AGREEMENT_COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), "kzdeals-agreements.xlsx")
+
+
+def json_value(value):
+    return str(value) if value is not None and not isinstance(value, bool | str | list) else value
+
+
+@filtered
+def agreements_json(request, queryset):
+    """Typed rows with the CSV's columns: amounts as decimal strings, lists as lists."""
+    rows = [{key: json_value(value) for key, value in row.items()} for row in tabular.agreement_rows(queryset, request)]
+    return JsonResponse(
+        {"totals": queryset.totals().as_dict(), "agreements": rows}, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@filtered
+def ocds_release_package(request, queryset):
+    package = ocds.release_package(queryset, request)
+    if not package["releases"]:
+        # The schema requires at least one release: an empty package would not be valid OCDS.
+        return JsonResponse({"detail": "No public agreement matches these parameters."}, status=404)
+    return JsonResponse(package, json_dumps_params={"ensure_ascii": False})
+
+
+@filtered
+def datapackage_descriptor(request, queryset):
+    return JsonResponse(datapackage.descriptor(request), json_dumps_params={"ensure_ascii": False})

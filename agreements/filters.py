@@ -4,11 +4,14 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.core.validators import MinValueValidator, RegexValidator
-from django.db.models import Exists, F, OuterRef, Q
+from django.core.validators import RegexValidator
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Coalesce
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from .models import Agreement, Event, Kind, Organization, Party, Sector, Status
+from .models import Agreement, Event, Kind, Organization, Party, PublicationState, Sector, Status
+from .search import search_agreements
 
 ORDERINGS = {
     "signed_on": [F("signed_on").asc(nulls_last=True), "title"],
@@ -21,6 +24,7 @@ ORDERINGS = {
 DEFAULT_ORDERING = "-signed_on"
 BOOLEAN_CHOICES = [("true", "Binding only"), ("false", "Non-binding only")]
 MAX_AMOUNT = Decimal("9999999999999999.99")
+PUBLISHED = PublicationState.PUBLISHED.value
 
 
 def with_effective_value(queryset):
@@ -41,7 +45,13 @@ class AgreementFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label="Kind")
     status = django_filters.ChoiceFilter(choices=Status.choices, label="Status")
     party = django_filters.ModelChoiceFilter(
-        queryset=Organization.objects.all(), to_field_name="slug", method="filter_party", label="Party"
+        # Only organisations the public can see: a name known only from a draft must not leak.
+        queryset=Organization.objects.filter(
+            Exists(Party.objects.filter(organization=OuterRef("pk"), agreement__publication_state=PUBLISHED))
+        ),
+        to_field_name="slug",
+        method="filter_party",
+        label="Party",
     )
     country = django_filters.CharFilter(
         method="filter_country",
@@ -89,8 +99,6 @@ class AgreementFilterSet(django_filters.FilterSet):
         if queryset is None:
             queryset = Agreement.objects.public()
         super().__init__(data=data, queryset=with_effective_value(queryset), **kwargs)
-        for name in ("value_min", "value_max"):
-            self.filters[name].field.validators.append(MinValueValidator(Decimal("0")))
 
     @property
     def qs(self):
@@ -100,14 +108,9 @@ class AgreementFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        words = value.split()
-        for word in words[:10]:
-            party_match = Party.objects.filter(agreement=OuterRef("pk")).filter(
-                Q(organization__name__icontains=word) | Q(organization__short_name__icontains=word)
-            )
-            queryset = queryset.filter(Q(title__icontains=word) | Q(summary__icontains=word) | Exists(party_match))
-        return queryset
+        return search_agreements(queryset, value)
 
+    @extend_schema_field(OpenApiTypes.STR)  # an organisation's slug
     def filter_party(self, queryset, name, value):
         return queryset.filter(Exists(Party.objects.filter(agreement=OuterRef("pk"), organization=value)))
 

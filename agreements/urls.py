@@ -1,3 +1,22 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from . import feeds, views
+from .sitemaps import SITEMAPS
+
 app_name = "agreements"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("agreements/", views.agreement_list, name="agreement-list"),
+    path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
+    path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
+    path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
+    path("organizations/<slug:slug>/feed/", feeds.OrganizationFeed(), name="organization-feed"),
+    path("events/<slug:slug>/", views.event_detail, name="event-detail"),
+    path("sectors/<slug:slug>/", views.sector_detail, name="sector-detail"),
+    path("sectors/<slug:slug>/feed/", feeds.SectorFeed(), name="sector-feed"),
+    path("feeds/agreements/", feeds.LatestAgreementsFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+]

@@ -1,0 +1,92 @@
+"""Atom feeds of newly published agreements: all of them, per organisation and per sector."""
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from .models import Agreement, Organization, Party, Sector
+from .templatetags.register_tags import format_money
+
+FEED_SIZE = 50
+
+
+class LatestAgreementsFeed(Feed):
+    feed_type = Atom1Feed
+    author_name = "kzdeals"
+
+    def title(self, obj=None):
+        return _("kzdeals: newly published agreements")
+
+    def subtitle(self, obj=None):
+        return _("Agreements between Kazakhstan and the United States, newest published first.")
+
+    def link(self, obj=None):
+        return reverse("agreements:agreement-list")
+
+    def agreements(self, obj):
+        return Agreement.objects.public().select_related("sector", "group")
+
+    def items(self, obj=None):
+        return self.agreements(obj).order_by("-published_at", "title")[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        parts = [item.get_kind_display(), item.get_status_display(), item.sector.name]
+        if item.group_id:
+            parts.append(
+                _("shared: %(value)s (%(group)s)")
+                % {
+                    "value": format_money(item.group.amount, item.group.currency, item.group.approximate),
+                    "group": item.group.name,
+                }
+            )
+        elif item.value_amount is not None:
+            parts.append(format_money(item.value_amount, item.value_currency, item.value_approximate))
+        text = " · ".join(parts)
+        return f"{text}. {item.summary}" if item.summary else text
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.sector.name]
+
+
+class OrganizationFeed(LatestAgreementsFeed):
+    def get_object(self, request, slug):
+        organization = get_object_or_404(Organization, slug=slug)
+        if not self.agreements(organization).exists():
+            raise Http404(_("No published agreement names this organisation."))
+        return organization
+
+    def title(self, obj=None):
+        return _("kzdeals: agreements of %(name)s") % {"name": obj.name}
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def agreements(self, obj):
+        return super().agreements(obj).filter(Exists(Party.objects.filter(agreement=OuterRef("pk"), organization=obj)))
+
+
+class SectorFeed(LatestAgreementsFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Sector, slug=slug)
+
+    def title(self, obj=None):
+        return _("kzdeals: agreements in %(name)s") % {"name": obj.name}
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def agreements(self, obj):
+        return super().agreements(obj).filter(sector=obj)

@@ -1,0 +1,65 @@
+"""The sitemap: the overview, the lists, and every public agreement, organisation, event and sector."""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, OuterRef, Value
+from django.urls import reverse
+
+from .models import Agreement, Event, Organization, Party, PublicationState, Sector
+
+PUBLISHED = Value(PublicationState.PUBLISHED)
+
+
+class StaticSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return ["agreements:home", "agreements:agreement-list", "agreements:organization-list"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class AgreementSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return Agreement.objects.public().order_by("slug").only("slug", "updated_at")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+def _with_public(model, link):
+    return model.objects.filter(Exists(Agreement.objects.public().filter(**{link: OuterRef("pk")}))).order_by("slug")
+
+
+class OrganizationSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return Organization.objects.filter(
+            Exists(Party.objects.filter(organization=OuterRef("pk"), agreement__publication_state=PUBLISHED))
+        ).order_by("slug")
+
+
+class EventSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return _with_public(Event, "event")
+
+
+class SectorSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return _with_public(Sector, "sector")
+
+
+SITEMAPS = {
+    "pages": StaticSitemap,
+    "agreements": AgreementSitemap,
+    "organizations": OrganizationSitemap,
+    "events": EventSitemap,
+    "sectors": SectorSitemap,
+}

@@ -1,0 +1,349 @@
+"""The public pages. Every query starts from `Agreement.objects.public()`; lists add `with_relations()`.
+
+Each page runs a fixed number of queries whatever the number of rows (tests/test_views.py checks it).
+"""
+
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.forms import ModelChoiceField
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from django.views.generic import DetailView, ListView
+
+from .charts import bar_chart, totals_by
+from .filters import DEFAULT_ORDERING, AgreementFilterSet
+from .models import (
+    Agreement,
+    Citation,
+    Event,
+    Organization,
+    Party,
+    PublicationState,
+    Relation,
+    Sector,
+    Supports,
+)
+from .templatetags.register_tags import format_money
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+LATEST = 8
+PUBLISHED = Value(PublicationState.PUBLISHED)
+SORTABLE = [("title", "Title"), ("signed_on", "Signed"), ("value", "Value")]
+
+
+def public_agreements():
+    return Agreement.objects.public().with_relations()
+
+
+def event_report(event, totals):
+    """Announced against itemised for one event: the gap in value and in documents."""
+    line = totals.in_currency(event.announced_currency) if totals else None
+    itemised = line.total if line else Decimal("0")
+    count = totals.count if totals else 0
+    report = {
+        "event": event,
+        "totals": totals,
+        "count": count,
+        "itemised": itemised,
+        "itemised_approximate": bool(line and line.approximate),
+        "binding": line.binding if line else Decimal("0"),
+        "non_binding": line.non_binding if line else Decimal("0"),
+        "value_gap": None,
+        "percent_itemised": None,
+        "documents_gap": None,
+    }
+    if event.announced_amount:
+        report["value_gap"] = max(event.announced_amount - itemised, Decimal("0"))
+        report["percent_itemised"] = itemised / event.announced_amount * 100
+    if event.announced_documents is not None:
+        report["documents_gap"] = max(event.announced_documents - count, 0)
+    return report
+
+
+@require_safe
+def home(request):
+    public = Agreement.objects.public()
+    by_event = totals_by(public.filter(event__isnull=False), "event")
+    events = Event.objects.filter(pk__in=list(by_event)).select_related("announced_source")
+    by_sector = totals_by(public, "sector")
+    sectors = Sector.objects.filter(pk__in=list(by_sector))
+    sector_rows = []
+    for sector in sectors:
+        line = by_sector[sector.pk].in_currency("USD")
+        sector_rows.append(
+            {
+                "sector": sector,
+                "count": by_sector[sector.pk].count,
+                "amount": line.total if line else None,
+                "approximate": bool(line and line.approximate),
+            }
+        )
+    sector_rows.sort(key=lambda row: (-(row["amount"] or 0), row["sector"].name))
+    chart = bar_chart([(row["sector"].name, row["amount"], row["approximate"]) for row in sector_rows])
+    context = {
+        "totals": public.totals(),
+        "events": [event_report(event, by_event[event.pk]) for event in events],
+        "sector_rows": sector_rows,
+        "chart": chart,
+        "latest": public_agreements().order_by("-published_at", "title")[:LATEST],
+    }
+    return render(request, "agreements/home.html", context)
+
+
+def _positive_int(raw):
+    try:
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if value >= 1 else None
+
+
+def _label_empty_choices(form):
+    """Say "Any" instead of dashes for an unset select, which a screen reader reads out."""
+    for field in form.fields.values():
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = _("Any")
+            if not isinstance(field, ModelChoiceField):
+                field.widget.choices = list(field.choices)
+
+
+def _sort_columns(current):
+    columns = []
+    for key, label in SORTABLE:
+        if current == key:
+            target, sort = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            target, sort = key, "descending"
+        else:
+            target, sort = (f"-{key}" if key != "title" else key), None
+        columns.append({"key": key, "label": _(label), "target": target, "sort": sort})
+    return columns
+
+
+@require_safe
+def agreement_list(request):
+    """Filter, count, add up, sort and page the public agreements.
+
+    Bad filter values give the page with the reasons and status 400; a bad `page` or `page_size`
+    gives a message and the first page; a page past the end is a 404.
+    """
+    messages = []
+    data = request.GET.copy()
+    for name in list(data):
+        if any("\x00" in value for value in data.getlist(name)) or "\x00" in name:
+            messages.append(_("“%(name)s” contains a null character and was ignored.") % {"name": name[:40]})
+            del data[name]
+    filterset = AgreementFilterSet(data or None, queryset=Agreement.objects.public().with_relations())
+    _label_empty_choices(filterset.form)
+    errors = []
+    if filterset.is_bound and not filterset.form.is_valid():
+        for name, field_errors in filterset.form.errors.items():
+            errors.extend({"name": name, "message": message} for message in field_errors)
+        queryset = Agreement.objects.none()
+    else:
+        queryset = filterset.qs
+
+    page_size = PAGE_SIZE
+    if "page_size" in data:
+        requested = _positive_int(data.get("page_size"))
+        if requested is None or requested > MAX_PAGE_SIZE:
+            messages.append(
+                _("page_size must be a whole number from 1 to %(max)s; showing %(default)s per page.")
+                % {"max": MAX_PAGE_SIZE, "default": PAGE_SIZE}
+            )
+        else:
+            page_size = requested
+    page_number = 1
+    if "page" in data:
+        requested = _positive_int(data.get("page"))
+        if requested is None:
+            messages.append(_("page must be a whole number of 1 or more; showing the first page."))
+        else:
+            page_number = requested
+    if errors:
+        page_number = 1
+    paginator = Paginator(queryset, page_size)
+    if page_number > paginator.num_pages:
+        raise Http404(_("There is no page %(page)s.") % {"page": page_number})
+    page = paginator.page(page_number)
+    ordering = data.get("ordering") if not errors and data.get("ordering") else DEFAULT_ORDERING
+    csv_query = request.GET.copy()
+    csv_query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "errors": errors,
+        "messages_list": messages,
+        "page_obj": page,
+        "paginator": paginator,
+        "agreements": page.object_list,
+        "totals": queryset.totals() if not errors else None,
+        "columns": _sort_columns(ordering),
+        "csv_query": csv_query.urlencode(),
+    }
+    return render(request, "agreements/agreement_list.html", context, status=400 if errors else 200)
+
+
+class AgreementDetailView(DetailView):
+    template_name = "agreements/agreement_detail.html"
+    context_object_name = "agreement"
+
+    def get_queryset(self):
+        return Agreement.objects.public().select_related("sector", "event", "group", "group__source")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = self.object
+        public = Agreement.objects.public()
+        parties = list(agreement.parties.select_related("organization"))
+        citations = list(Citation.objects.filter(agreement=agreement).select_related("source").order_by("pk"))
+        numbers, sources = {}, []
+        for citation in citations:
+            if citation.source_id not in numbers:
+                numbers[citation.source_id] = len(numbers) + 1
+                sources.append({"number": numbers[citation.source_id], "source": citation.source, "citations": []})
+            citation.number = numbers[citation.source_id]
+            sources[citation.number - 1]["citations"].append(citation)
+        marks = {}
+        for citation in citations:
+            if not citation.disputes:
+                numbers_for = marks.setdefault(citation.supports, [])
+                if citation.number not in numbers_for:
+                    numbers_for.append(citation.number)
+        disputes = [
+            {
+                "citation": citation,
+                "label": citation.get_supports_display(),
+                "register": self.register_figure(agreement, citation.supports),
+                "register_marks": marks.get(citation.supports, []),
+                "claim_marks": [citation.number],
+                "claim": format_money(
+                    citation.claim_amount,
+                    citation.claim_currency or agreement.value_currency,
+                    citation.claim_approximate,
+                )
+                or citation.claim,
+            }
+            for citation in citations
+            if citation.disputes
+        ]
+        group_members = []
+        if agreement.group_id:
+            group_members = list(public.filter(group_id=agreement.group_id).exclude(pk=agreement.pk).order_by("title"))
+        related = list(
+            Relation.objects.filter(from_agreement=agreement, to_agreement__in=public).select_related("to_agreement")
+        )
+        related_in = list(
+            Relation.objects.filter(to_agreement=agreement, from_agreement__in=public).select_related("from_agreement")
+        )
+        history = (
+            agreement.history.filter(publication_state=PublicationState.PUBLISHED)
+            .order_by("-history_date")
+            .values_list("history_date", flat=True)
+        )
+        context.update(
+            {
+                "kz_parties": [party for party in parties if party.side == "KZ"],
+                "us_parties": [party for party in parties if party.side == "US"],
+                "commitments": list(agreement.commitments.all()),
+                "sources": sources,
+                "marks": {key: marks.get(key, []) for key in Supports.values},
+                "disputes": disputes,
+                "group_members": group_members,
+                "relations_out": related,
+                "relations_in": related_in,
+                "history": sorted({moment.date() for moment in history}, reverse=True),
+            }
+        )
+        return context
+
+    @staticmethod
+    def register_figure(agreement, supports):
+        if supports == Supports.VALUE:
+            if agreement.group_id:
+                group = agreement.group
+                return format_money(group.amount, group.currency, group.approximate)
+            return format_money(agreement.value_amount, agreement.value_currency, agreement.value_approximate)
+        if supports == Supports.SIGNED_ON:
+            return agreement.signed_on_display
+        if supports == Supports.STATUS:
+            return agreement.get_status_display()
+        if supports == Supports.KIND:
+            return agreement.get_kind_display()
+        return None
+
+
+def organizations_with_public_agreements():
+    return Organization.objects.annotate(
+        public_count=Count("parties", filter=Q(parties__agreement__publication_state=PUBLISHED))
+    ).filter(public_count__gt=0)
+
+
+class OrganizationListView(ListView):
+    template_name = "agreements/organization_list.html"
+    context_object_name = "organizations"
+
+    def get_queryset(self):
+        return organizations_with_public_agreements().order_by("name")
+
+
+@require_safe
+def organization_detail(request, slug):
+    organization = get_object_or_404(Organization, slug=slug)
+    queryset = public_agreements().filter(
+        Exists(Party.objects.filter(agreement=OuterRef("pk"), organization=organization))
+    )
+    agreements = list(queryset)
+    if not agreements:
+        raise Http404(_("No published agreement names this organisation."))
+    counterparties = {}
+    for agreement in agreements:
+        sides = {party.side for party in agreement.parties.all() if party.organization_id == organization.pk}
+        for party in agreement.parties.all():
+            if party.organization_id != organization.pk and party.side not in sides:
+                entry = counterparties.setdefault(
+                    party.organization_id, {"organization": party.organization, "count": 0}
+                )
+                entry["count"] += 1
+    context = {
+        "organization": organization,
+        "agreements": agreements,
+        "totals": queryset.totals(),
+        "counterparties": sorted(counterparties.values(), key=lambda entry: entry["organization"].name),
+    }
+    return render(request, "agreements/organization_detail.html", context)
+
+
+@require_safe
+def event_detail(request, slug):
+    event = get_object_or_404(Event.objects.select_related("announced_source"), slug=slug)
+    queryset = public_agreements().filter(event=event)
+    agreements = list(queryset)
+    totals = queryset.totals()
+    context = {"event": event, "agreements": agreements, "report": event_report(event, totals), "totals": totals}
+    return render(request, "agreements/event_detail.html", context)
+
+
+@require_safe
+def sector_detail(request, slug):
+    sector = get_object_or_404(Sector, slug=slug)
+    queryset = public_agreements().filter(sector=sector)
+    context = {"sector": sector, "agreements": list(queryset), "totals": queryset.totals()}
+    return render(request, "agreements/sector_detail.html", context)
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        f"Disallow: {reverse('admin:index')}",
+        f"Sitemap: {request.build_absolute_uri(reverse('agreements:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

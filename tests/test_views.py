@@ -272,6 +272,15 @@ def test_detail_shows_published_history_dates_without_editors(client, admin_user
     assert admin_user.username not in html
 
 
+def test_detail_of_a_record_never_edited_since_loading_shows_its_first_publication(client):
+    published = datetime.datetime(2025, 11, 7, 12, tzinfo=datetime.UTC)
+    agreement = AgreementFactory(published_at=published)
+    agreement.history.all().delete()
+    html = client.get(agreement.get_absolute_url()).content.decode()
+    assert 'First published: <time datetime="2025-11-07T12:00:00+00:00">2025-11-07</time>' in html
+    assert "No changes since first publication." in html
+
+
 @pytest.mark.parametrize("rows", [3, 30])
 def test_detail_query_count_is_constant(client, django_assert_max_num_queries, rows):
     group = GroupFactory()

@@ -1,0 +1,80 @@
+"""Page-number pagination: `{"count", "next", "previous", "results"}`, 25 rows a page, at most 100.
+
+A `page_size` that is not a whole number from 1 to 100 is a 400 naming it (the page shows a
+message instead); a `page` that is not a page of the results is a 404.
+"""
+
+from rest_framework.pagination import PageNumberPagination
+
+from .errors import InvalidQuery
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
+class Pagination(PageNumberPagination):
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    page_size_query_description = f"Number of results per page, from 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})."
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            value = int(raw)
+        except (TypeError, ValueError, OverflowError):
+            value = 0
+        if not 1 <= value <= self.max_page_size:
+            raise InvalidQuery(
+                {self.page_size_query_param: [f"Must be a whole number from 1 to {self.max_page_size}."]}
+            )
+        return value
+
+    def get_schema_operation_parameters(self, view):
+        page, page_size = super().get_schema_operation_parameters(view)
+        page["schema"]["minimum"] = 1
+        page_size["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+        return [page, page_size]
+
+
+TOTALS_SCHEMA = {
+    "type": "object",
+    "description": "What the whole filtered selection adds up to, a group's shared value counted once.",
+    "required": ["count", "valued", "unvalued", "by_currency"],
+    "properties": {
+        "count": {"type": "integer"},
+        "valued": {"type": "integer"},
+        "unvalued": {"type": "integer"},
+        "by_currency": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["currency", "total", "binding", "non_binding", "approximate"],
+                "properties": {
+                    "currency": {"type": "string"},
+                    "total": {"type": "string", "format": "decimal"},
+                    "binding": {"type": "string", "format": "decimal"},
+                    "non_binding": {"type": "string", "format": "decimal"},
+                    "approximate": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+
+
+class AgreementPagination(Pagination):
+    """Adds `totals` of the whole filtered selection, not of the page: the list page's figures."""
+
+    def get_paginated_response(self, data, totals=None):
+        response = super().get_paginated_response(data)
+        response.data["totals"] = totals
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["totals"] = TOTALS_SCHEMA
+        paginated["required"] = [*paginated.get("required", []), "totals"]
+        return paginated

@@ -1,0 +1,331 @@
+"""The public JSON of the register (PRODUCT.md, "The public contract").
+
+Publication state is never a field: only public records reach these serializers, and nothing
+here says what state they are in.
+"""
+
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agreements.models import (
+    CENT,
+    Agreement,
+    Basis,
+    Citation,
+    Commitment,
+    Event,
+    Kind,
+    MilestoneStatus,
+    Organization,
+    OrgType,
+    Party,
+    RelationKind,
+    Role,
+    Sector,
+    Side,
+    Status,
+    Supports,
+)
+
+from .pagination import TOTALS_SCHEMA
+
+AMOUNT = {"max_digits": 18, "decimal_places": 2}
+
+
+def absolute_url(serializer, obj):
+    return serializer.context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+class ValueSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**AMOUNT, help_text='A decimal string, such as "1000000000.00".')
+    currency = serializers.CharField(help_text="ISO 4217.")
+    approximate = serializers.BooleanField()
+    basis = serializers.ChoiceField(choices=Basis.choices)
+
+
+def decimal_text(amount):
+    """A decimal string to the cent, as DecimalField writes it (SQLite may hand back fewer places)."""
+    return None if amount is None else str(Decimal(amount).quantize(CENT))
+
+
+def value(amount, currency, approximate, basis):
+    """ValueSerializer's output, built directly: a serializer per row costs more than the row itself."""
+    return {"amount": decimal_text(amount), "currency": currency, "approximate": approximate, "basis": basis}
+
+
+class SectorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sector
+        fields = ["slug", "name"]
+
+
+class EventRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["slug", "name"]
+
+
+class GroupSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    value = serializers.SerializerMethodField(help_text="The value shared by every agreement of the group.")
+
+    @extend_schema_field(ValueSerializer)
+    def get_value(self, group):
+        return value(group.amount, group.currency, group.approximate, group.basis)
+
+
+class OrganizationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["slug", "name", "country"]
+
+
+class PartySerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer()
+    side = serializers.ChoiceField(choices=Side.choices)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = Party
+        fields = ["organization", "side", "role", "signed_by", "signer_title"]
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=MilestoneStatus.choices)
+
+    class Meta:
+        model = Commitment
+        fields = ["description", "quantity", "unit", "due_on", "status"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A citation, flattened: the publication and what it says about this agreement."""
+
+    publisher = serializers.CharField(source="source.publisher")
+    title = serializers.CharField(source="source.title")
+    url = serializers.CharField(source="source.url", help_text="May be empty.")
+    published_on = serializers.DateField(source="source.published_on", allow_null=True)
+    language = serializers.CharField(source="source.language")
+    supports = serializers.ChoiceField(choices=Supports.choices)
+
+    class Meta:
+        model = Citation
+        fields = [
+            "publisher",
+            "title",
+            "url",
+            "published_on",
+            "language",
+            "supports",
+            "claim",
+            "claim_amount",
+            "claim_currency",
+            "claim_approximate",
+            "disputes",
+        ]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    binding = serializers.BooleanField(help_text="False for memoranda, letters of intent, roadmaps and projects.")
+    sector = SectorRefSerializer()
+    event = EventRefSerializer(allow_null=True)
+    signed_on = serializers.CharField(
+        source="signed_on_display",
+        allow_null=True,
+        help_text="YYYY-MM-DD, or YYYY-MM / YYYY when only the month or the year is known.",
+    )
+    value = serializers.SerializerMethodField(
+        help_text="The agreement's own value; null when it has none or belongs to a group (see group.value)."
+    )
+    group = GroupSerializer(allow_null=True)
+    parties = PartySerializer(many=True)
+    commitments = CommitmentSerializer(many=True)
+    sources = SourceSerializer(source="citations", many=True)
+    url = serializers.SerializerMethodField(help_text="The public page.")
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "slug",
+            "title",
+            "kind",
+            "status",
+            "binding",
+            "sector",
+            "event",
+            "signed_on",
+            "value",
+            "group",
+            "parties",
+            "commitments",
+            "sources",
+            "url",
+        ]
+
+    @extend_schema_field(ValueSerializer(allow_null=True))
+    def get_value(self, agreement):
+        if agreement.group_id is not None or agreement.value_amount is None:
+            return None
+        return value(
+            agreement.value_amount, agreement.value_currency, agreement.value_approximate, agreement.value_basis
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, agreement):
+        return absolute_url(self, agreement)
+
+
+class AgreementRefSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = ["slug", "title", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, agreement):
+        return absolute_url(self, agreement)
+
+
+class RelationSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RelationKind.choices)
+    direction = serializers.ChoiceField(
+        choices=["outgoing", "incoming"],
+        help_text="outgoing: this agreement <kind> the other; incoming: the other <kind> this one.",
+    )
+    agreement = AgreementRefSerializer()
+
+
+class AgreementDetailSerializer(AgreementSerializer):
+    places = serializers.ListField(child=serializers.CharField(), source="place_list")
+    relations = serializers.SerializerMethodField(help_text="Links to other public agreements.")
+
+    class Meta(AgreementSerializer.Meta):
+        fields = [
+            *AgreementSerializer.Meta.fields,
+            "summary",
+            "places",
+            "entry_into_force_on",
+            "expires_on",
+            "relations",
+        ]
+
+    @extend_schema_field(RelationSerializer(many=True))
+    def get_relations(self, agreement):
+        # The view prefetches only relations whose other end is public.
+        links = [
+            {"kind": link.kind, "direction": "outgoing", "agreement": link.to_agreement}
+            for link in agreement.relations_out.all()
+        ] + [
+            {"kind": link.kind, "direction": "incoming", "agreement": link.from_agreement}
+            for link in agreement.relations_in.all()
+        ]
+        return RelationSerializer(links, many=True, context=self.context).data
+
+
+class PublicCountMixin(serializers.Serializer):
+    agreement_count = serializers.IntegerField(read_only=True, help_text="Public agreements only.")
+    url = serializers.SerializerMethodField(help_text="The public page.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj):
+        return absolute_url(self, obj)
+
+
+class SectorSerializer(PublicCountMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Sector
+        fields = ["slug", "name", "agreement_count", "url"]
+
+
+class OrganizationSerializer(PublicCountMixin, serializers.ModelSerializer):
+    type = serializers.ChoiceField(source="org_type", choices=OrgType.choices, allow_blank=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "name",
+            "short_name",
+            "country",
+            "type",
+            "website",
+            "wikidata_qid",
+            "registry_number",
+            "agreement_count",
+            "url",
+        ]
+
+
+class AnnouncedSerializer(serializers.Serializer):
+    documents = serializers.IntegerField(allow_null=True)
+    amount = serializers.DecimalField(**AMOUNT, allow_null=True)
+    currency = serializers.CharField()
+    approximate = serializers.BooleanField()
+
+
+class EventSerializer(PublicCountMixin, serializers.ModelSerializer):
+    announced = serializers.SerializerMethodField(help_text="What was announced at the event, where a source says so.")
+
+    class Meta:
+        model = Event
+        fields = ["slug", "name", "starts_on", "ends_on", "place", "announced", "agreement_count", "url"]
+
+    @extend_schema_field(AnnouncedSerializer)
+    def get_announced(self, event):
+        return {
+            "documents": event.announced_documents,
+            "amount": decimal_text(event.announced_amount),
+            "currency": event.announced_currency,
+            "approximate": event.announced_approximate,
+        }
+
+
+class WithTotalsMixin(serializers.Serializer):
+    """Adds what the object's public agreements add up to (three aggregate queries, one object)."""
+
+    totals = serializers.SerializerMethodField(help_text="Public agreements only; a group's shared value once.")
+    totals_lookup = None
+
+    @extend_schema_field(TOTALS_SCHEMA)
+    def get_totals(self, obj):
+        return Agreement.objects.public().filter(**{self.totals_lookup: obj}).totals().as_dict()
+
+
+class SectorDetailSerializer(WithTotalsMixin, SectorSerializer):
+    totals_lookup = "sector"
+
+    class Meta(SectorSerializer.Meta):
+        fields = [*SectorSerializer.Meta.fields, "totals"]
+
+
+class OrganizationDetailSerializer(WithTotalsMixin, OrganizationSerializer):
+    totals_lookup = "parties__organization"
+
+    class Meta(OrganizationSerializer.Meta):
+        fields = [*OrganizationSerializer.Meta.fields, "totals"]
+
+
+class EventDetailSerializer(WithTotalsMixin, EventSerializer):
+    totals_lookup = "event"
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "totals"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class InvalidQuerySerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="Invalid query parameters.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="For each bad parameter, the reasons.",
+    )

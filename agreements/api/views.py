@@ -1,0 +1,245 @@
+"""The read-only API under `/api/v1/`: public agreements, and the reference data around them.
+
+Agreements come only from `Agreement.objects.public()`, filtered by `AgreementFilterSet` (the
+parameters of the `/agreements/` page) and added up by `totals()`; counts on organisations,
+events and sectors count public agreements only.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import viewsets
+from rest_framework.permissions import AllowAny
+
+from agreements.filters import MAX_AMOUNT, AgreementFilterSet
+from agreements.models import Agreement, Citation, Commitment, Event, Organization, Relation, Sector
+
+from . import serializers
+from .conditional import ConditionalGetMixin
+from .errors import InvalidQuery, null_character_errors
+from .pagination import AgreementPagination, Pagination
+from .renderers import ORJSONRenderer
+from .throttling import AnonThrottle
+
+NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="No public record with this slug.")
+PAGE_NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="No such page of results.")
+INVALID_QUERY = OpenApiResponse(
+    serializers.InvalidQuerySerializer,
+    description="A bad query parameter: `errors` names each one with its reasons.",
+)
+THROTTLED = OpenApiResponse(serializers.ErrorSerializer, description="Too many requests; see Retry-After.")
+
+
+SLUG = r"^[-a-zA-Z0-9_]+$"
+
+
+def slug_parameter(name, what):
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        pattern=SLUG,
+        description=f"The slug of {what}; an unknown slug is a 400.",
+    )
+
+
+# The filter's cap is 9999999999999999.99; a double near it is rounded up to 1e16, so the schema
+# states the largest whole amount below the cap that a double carries exactly.
+SCHEMA_MAX_AMOUNT = int(MAX_AMOUNT) - 1
+
+
+def amount_parameter(name, description):
+    return OpenApiParameter(
+        name,
+        {"type": "number", "minimum": 0, "maximum": SCHEMA_MAX_AMOUNT},
+        description=f"{description}: the agreement's own value, or its group's. Not negative.",
+    )
+
+
+# What AgreementFilterSet accepts, stated in the schema so that clients (and fuzzers) know the limits.
+AGREEMENT_PARAMETERS = [
+    OpenApiParameter(
+        "q", {"type": "string", "maxLength": 200}, description="Words in the title, summary or a party's name."
+    ),
+    slug_parameter("sector", "a sector"),
+    slug_parameter("party", "an organisation that is a party to a public agreement"),
+    slug_parameter("event", "an event"),
+    OpenApiParameter(
+        "country",
+        {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        description="A party's country, ISO 3166 alpha-2 (KZ, US).",
+    ),
+    amount_parameter("value_min", "Value at least"),
+    amount_parameter("value_max", "Value at most"),
+]
+
+
+def public_agreement_count(lookup):
+    """How many public agreements point at the outer row: one correlated subquery, no GROUP BY outside."""
+    counted = (
+        Agreement.objects.public()
+        .filter(**{lookup: OuterRef("pk")})
+        .order_by()
+        .values(lookup)
+        .annotate(count=Count("pk", distinct=True))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+class AgreementFilterBackend(DjangoFilterBackend):
+    """AgreementFilterSet, with its errors in the API's 400 shape and `party` limited as on the page."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        # The page offers only organisations with a public agreement; the API accepts the same slugs.
+        filterset.form.fields["party"].queryset = Organization.objects.filter(
+            Exists(Agreement.objects.public().filter(parties__organization=OuterRef("pk")))
+        )
+        return filterset
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        errors = null_character_errors(request.query_params, filterset.filters)
+        if errors:
+            raise InvalidQuery(errors)
+        if not filterset.is_valid():
+            raise InvalidQuery(
+                {
+                    name: list(dict.fromkeys(error["message"] for error in items))
+                    for name, items in filterset.errors.get_json_data().items()
+                }
+            )
+        return filterset.qs
+
+
+class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    """Anonymous, read-only, JSON through orjson, throttled per client address, looked up by slug."""
+
+    lookup_field = "slug"
+    # Any segment reaches the view, so an odd slug (with a dot, say) gets the API's JSON 404 too.
+    lookup_value_regex = "[^/]+"
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    renderer_classes = [ORJSONRenderer]
+    throttle_classes = [AnonThrottle]
+    pagination_class = Pagination
+    filter_backends = []
+    detail_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action == "retrieve" and self.detail_serializer_class is not None:
+            return self.detail_serializer_class
+        return self.serializer_class
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Public agreements, filtered, ordered and paged, with the totals of the whole selection",
+        parameters=AGREEMENT_PARAMETERS,
+        responses={
+            200: serializers.AgreementSerializer(many=True),
+            400: INVALID_QUERY,
+            404: PAGE_NOT_FOUND,
+            429: THROTTLED,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One public agreement",
+        responses={200: serializers.AgreementDetailSerializer, 404: NOT_FOUND, 429: THROTTLED},
+    ),
+)
+class AgreementViewSet(PublicReadOnlyViewSet):
+    """Public agreements: the parameters of the `/agreements/` page, and the same totals."""
+
+    serializer_class = serializers.AgreementSerializer
+    detail_serializer_class = serializers.AgreementDetailSerializer
+    pagination_class = AgreementPagination
+    filter_backends = [AgreementFilterBackend]
+    filterset_class = AgreementFilterSet
+
+    def get_queryset(self):
+        """Five queries for any number of rows: agreements (with sector, event, group), parties, commitments,
+        sources; the detail adds relations to other public agreements."""
+        queryset = (
+            Agreement.objects.public()
+            .with_relations()
+            .prefetch_related(
+                Prefetch("commitments", queryset=Commitment.objects.order_by("position")),
+                Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("pk")),
+            )
+        )
+        if self.action == "retrieve":
+            public = Agreement.objects.public()
+            queryset = queryset.prefetch_related(
+                Prefetch(
+                    "relations_out",
+                    queryset=Relation.objects.filter(to_agreement__in=public).select_related("to_agreement"),
+                ),
+                Prefetch(
+                    "relations_in",
+                    queryset=Relation.objects.filter(from_agreement__in=public).select_related("from_agreement"),
+                ),
+            )
+        return queryset
+
+    def filter_queryset(self, queryset):
+        # The query parameters select rows of the list; they never hide a record asked for by slug.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        data = self.get_serializer(page, many=True).data
+        return self.paginator.get_paginated_response(data, totals=queryset.totals().as_dict())
+
+
+def reference_schema(name, serializer, detail_serializer):
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"All {name}s, with how many public agreements each has",
+            responses={200: serializer(many=True), 400: INVALID_QUERY, 404: PAGE_NOT_FOUND, 429: THROTTLED},
+        ),
+        retrieve=extend_schema(
+            summary=f"One {name}, with the totals of its public agreements",
+            responses={200: detail_serializer, 404: NOT_FOUND, 429: THROTTLED},
+        ),
+    )
+
+
+@reference_schema("organisation", serializers.OrganizationSerializer, serializers.OrganizationDetailSerializer)
+class OrganizationViewSet(PublicReadOnlyViewSet):
+    """Organisations, all of them: reference data; counts and totals cover public agreements only."""
+
+    queryset = Organization.objects.annotate(agreement_count=public_agreement_count("parties__organization"))
+    serializer_class = serializers.OrganizationSerializer
+    detail_serializer_class = serializers.OrganizationDetailSerializer
+
+
+@reference_schema("event", serializers.EventSerializer, serializers.EventDetailSerializer)
+class EventViewSet(PublicReadOnlyViewSet):
+    """Events, all of them: counts and totals cover public agreements only."""
+
+    queryset = Event.objects.annotate(agreement_count=public_agreement_count("event")).order_by("-starts_on", "name")
+    serializer_class = serializers.EventSerializer
+    detail_serializer_class = serializers.EventDetailSerializer
+
+
+@reference_schema("sector", serializers.SectorSerializer, serializers.SectorDetailSerializer)
+class SectorViewSet(PublicReadOnlyViewSet):
+    """Sectors, all of them: counts and totals cover public agreements only."""
+
+    queryset = Sector.objects.annotate(agreement_count=public_agreement_count("sector"))
+    serializer_class = serializers.SectorSerializer
+    detail_serializer_class = serializers.SectorDetailSerializer
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served from this URL (`?script`): nothing inline, for the CSP."""
+
+    url_name = "api:schema"
+    template_name = "api/docs.html"

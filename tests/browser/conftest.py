@@ -37,16 +37,32 @@ def browser():
         chromium.close()
 
 
+# Added through the DevTools protocol, which the page's Content-Security-Policy does not govern: it
+# records every `securitypolicyviolation` event, including those the console might word differently.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+def csp_violations(page):
+    """Console CSP messages plus the page's own `securitypolicyviolation` events (scripts enabled)."""
+    events = page.evaluate("window.__cspViolations || []")
+    return [*page.csp_violations, *events]
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     page.csp_violations = []
     page.on(
         "console",
-        lambda message: (
-            page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
+        lambda message: page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
     )
     yield page
     context.close()
@@ -57,6 +73,19 @@ def phone_page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
     )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def no_js_page(browser, live_server):
+    """A desktop page with JavaScript switched off, for the no-script fallbacks."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()

@@ -1,10 +1,13 @@
-"""ensure_admin: one superuser with a generated password kept in a private file; reruns change nothing."""
+"""ensure_admin and load_register: what `make run` calls, safe to run again and again."""
 
+import io
 import stat
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+
+from agreements.models import Agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +49,18 @@ def test_second_run_creates_nothing_and_keeps_the_password(tmp_path, capsys):
     assert get_user_model().objects.get(username="boss").password == user.password
     assert password_file.read_text() == saved
     assert "already exists" in output
+
+
+def test_load_register_fills_an_empty_register_and_then_keeps_edits():
+    call_command("load_register", stdout=io.StringIO())
+    assert Agreement.objects.count() == 20
+    wabtec = Agreement.objects.get(slug="wabtec-locomotives")
+    wabtec.title = "Edited in the admin"
+    wabtec.save()
+
+    out = io.StringIO()
+    call_command("load_register", stdout=out)
+
+    assert "not reloading" in out.getvalue()
+    assert Agreement.objects.count() == 20
+    assert Agreement.objects.get(slug="wabtec-locomotives").title == "Edited in the admin"

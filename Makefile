@@ -22,7 +22,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 dataset: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py loaddata register
+	$(BIN)/python manage.py load_register
 	$(BIN)/python manage.py ensure_admin
 
 run: dataset
@@ -55,7 +55,16 @@ pytest: $(VENV)/.dev-installed chromium
 
 test: lint migrations-check pytest
 
-bench: $(VENV)/.dev-installed
+# Datasette, the comparison, lives in its own environment so its pins never meet the project's.
+bench/.venv/.installed: bench/requirements.txt
+	$(PYTHON) -m venv bench/.venv
+	bench/.venv/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.dev-installed bench/.venv/.installed
+	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk); } \
+		|| echo "wrk not found: bench/run.py falls back to its Python load generator"
 	$(BIN)/python bench/run.py
 
 clean:

@@ -1,0 +1,151 @@
+"""Search (`q`): full-text on PostgreSQL, words matched elsewhere; the same answers on both databases."""
+
+import pytest
+from django.db import connection
+
+from agreements.filters import AgreementFilterSet
+from agreements.models import Agreement, PublicationState
+from agreements.search import search_agreements
+from tests.factories import AgreementFactory, OrganizationFactory, PartyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def locomotives():
+    agreement = AgreementFactory(
+        title="Locomotive supply agreement",
+        summary="Delivery of diesel-electric engines to the national railway.",
+    )
+    PartyFactory(agreement=agreement, organization=OrganizationFactory(name="Wabtec Corporation", short_name="WAB"))
+    PartyFactory(
+        agreement=agreement,
+        organization=OrganizationFactory(name="Kazakhstan Temir Zholy", short_name="KTZ", country="KZ"),
+    )
+    return agreement
+
+
+@pytest.fixture
+def aircraft():
+    agreement = AgreementFactory(title="Aircraft purchase", summary="Passenger jets for the flag carrier.")
+    PartyFactory(agreement=agreement, organization=OrganizationFactory(name="Boeing", short_name=""))
+    return agreement
+
+
+def found(text):
+    filterset = AgreementFilterSet(data={"q": text})
+    assert filterset.is_valid(), filterset.errors
+    return set(filterset.qs.values_list("slug", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("locomotive", "title"),
+        ("railway", "summary"),
+        ("wabtec", "party name"),
+        ("KTZ", "party short name"),
+        ("Temir Zholy", "two words of a party name"),
+        ("locomotive wabtec", "words from the title and a party together"),
+    ],
+)
+def test_a_word_finds_the_agreement(locomotives, aircraft, text, where):
+    assert found(text) == {locomotives.slug}, where
+
+
+def test_a_word_found_nowhere_finds_nothing(locomotives, aircraft):
+    assert found("submarine") == set()
+
+
+def test_every_word_must_match(locomotives, aircraft):
+    assert found("locomotive boeing") == set()
+
+
+def test_a_draft_is_never_found(locomotives):
+    draft = AgreementFactory(title="Locomotive depot", publication_state=PublicationState.DRAFT)
+    in_review = AgreementFactory(title="Locomotive depot two", publication_state=PublicationState.REVIEW)
+    assert found("locomotive") == {locomotives.slug}
+    assert draft.slug not in found("depot") and in_review.slug not in found("depot")
+
+
+def test_search_keeps_the_default_ordering(locomotives):
+    older = AgreementFactory(title="Locomotive maintenance", signed_on=locomotives.signed_on.replace(year=2020))
+    assert list(AgreementFilterSet(data={"q": "locomotive"}).qs.values_list("slug", flat=True)) == [
+        locomotives.slug,
+        older.slug,
+    ]
+
+
+def test_search_combines_with_other_filters(locomotives, aircraft):
+    assert found("locomotive") == {locomotives.slug}
+    filterset = AgreementFilterSet(data={"q": "locomotive", "sector": aircraft.sector.slug})
+    assert filterset.is_valid(), filterset.errors
+    assert not filterset.qs.exists()
+
+
+def test_totals_of_a_search_count_only_the_matches(locomotives, aircraft):
+    totals = AgreementFilterSet(data={"q": "aircraft"}).qs.totals()
+    assert totals.count == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        '"unclosed phrase',
+        "'",
+        "-",
+        "--",
+        "-locomotive",
+        "OR",
+        "or or or",
+        "locomotive OR",
+        "!",
+        "&|!():*",
+        "a & b | !c",
+        "(locomotive",
+        "\\",
+        "%_",
+        "Қазақстан темір жолы",
+        "Ünïcödé ✈ 🚂",
+        "the",
+        "   ",
+        "x" * 200,
+    ],
+)
+def test_odd_input_never_errors(locomotives, text):
+    filterset = AgreementFilterSet(data={"q": text})
+    assert filterset.is_valid(), filterset.errors
+    slugs = set(filterset.qs.values_list("slug", flat=True))
+    assert slugs <= {locomotives.slug}
+    assert filterset.qs.count() == len(slugs)
+
+
+def test_a_quoted_phrase_and_a_negated_word(locomotives, aircraft):
+    assert found('"supply agreement"') == {locomotives.slug}
+    assert found("purchase -boeing") == set()
+    assert found("aircraft -wabtec") == {aircraft.slug}
+
+
+def test_or_means_either_word_on_postgresql(locomotives, aircraft):
+    either = {locomotives.slug, aircraft.slug} if connection.vendor == "postgresql" else set()
+    assert found("aircraft OR locomotive") == either
+
+
+def test_a_nul_character_is_refused_by_the_form_not_the_database(locomotives):
+    filterset = AgreementFilterSet(data={"q": "loco\x00motive"})
+    assert not filterset.is_valid()
+    assert search_agreements(Agreement.objects.public(), "locomotive\x00").filter(pk=locomotives.pk).exists()
+
+
+def test_empty_text_leaves_the_queryset_alone(locomotives):
+    queryset = Agreement.objects.public()
+    assert search_agreements(queryset, "  ") is queryset
+
+
+def test_full_text_search_is_used_on_postgresql_only(locomotives):
+    sql = str(search_agreements(Agreement.objects.public(), "locomotive").query)
+    if connection.vendor == "postgresql":
+        assert "websearch_to_tsquery" in sql and "to_tsvector" in sql
+    else:
+        assert "LIKE" in sql

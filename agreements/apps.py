@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = "Register"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .roles import sync_after_migrate
+
+        post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="agreements-editorial-groups")

@@ -208,3 +208,16 @@ def test_editor_cannot_delete_agreements(editor_client):
     response = editor_client.post(reverse("admin:agreements_agreement_delete", args=[agreement.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert Agreement.objects.filter(pk=agreement.pk).exists()
+
+
+def test_editorial_groups_come_back_after_a_flush_with_their_permissions():
+    """A post_migrate hook keeps the roles that migration 0002 created, even after `flush`."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+
+    editors = AuthGroup.objects.get(name="editors")
+    publishers = AuthGroup.objects.get(name="publishers")
+    assert editors.permissions.filter(codename="change_agreement").exists()
+    assert not editors.permissions.filter(codename="publish_agreement").exists()
+    assert publishers.permissions.filter(codename="publish_agreement").exists()

@@ -2,27 +2,7 @@
 
 from django.db import migrations
 
-EDITABLE = [
-    "agreement",
-    "party",
-    "commitment",
-    "citation",
-    "relation",
-    "organization",
-    "source",
-    "event",
-    "group",
-    "sector",
-]
-REMOVABLE_INLINES = ["party", "commitment", "citation", "relation"]
-HISTORY = ["historicalagreement", "historicalparty", "historicalcommitment"]
-
-
-def editor_codenames():
-    codenames = {f"{action}_{model}" for model in EDITABLE for action in ("add", "change", "view")}
-    codenames |= {f"delete_{model}" for model in REMOVABLE_INLINES}
-    codenames |= {f"view_{model}" for model in HISTORY}
-    return codenames
+from agreements.roles import sync_editorial_groups
 
 
 def create_groups(apps, schema_editor):
@@ -33,21 +13,7 @@ def create_groups(apps, schema_editor):
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    editor_perms = list(
-        Permission.objects.filter(content_type__app_label="agreements", codename__in=editor_codenames())
-    )
-    publisher_extra = list(
-        Permission.objects.filter(
-            content_type__app_label="agreements",
-            codename__in=["publish_agreement", "delete_agreement", "delete_organization", "delete_source"],
-        )
-    )
-    editors, _ = Group.objects.get_or_create(name="editors")
-    editors.permissions.add(*editor_perms)
-    publishers, _ = Group.objects.get_or_create(name="publishers")
-    publishers.permissions.add(*editor_perms, *publisher_extra)
+    sync_editorial_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -102,6 +103,34 @@ def test_changelist_and_add_views_answer(admin_client, model_name):
     for view in ("changelist", "add"):
         response = admin_client.get(reverse(f"admin:agreements_{model_name}_{view}"))
         assert response.status_code == 200, view
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model_name", list(model_admin_urls()))
+def test_change_and_search_views_answer_with_the_real_dataset(admin_client, register, model_name):
+    model = apps.get_model("agreements", model_name)
+    instance = model.objects.order_by("pk").first()
+    change = admin_client.get(reverse(f"admin:agreements_{model_name}_change", args=[instance.pk]))
+    assert change.status_code == 200
+    search = admin_client.get(reverse(f"admin:agreements_{model_name}_changelist"), {"q": str(instance)[:12]})
+    assert search.status_code == 200
+    assert search.context["cl"].result_count >= 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model_name", list(model_admin_urls()))
+def test_every_changelist_query_count_does_not_grow_with_rows(admin_client, model_name):
+    def count_queries():
+        with CaptureQueriesContext(connection) as context:
+            assert admin_client.get(reverse(f"admin:agreements_{model_name}_changelist")).status_code == 200
+        return len(context.captured_queries)
+
+    for _ in range(2):
+        PartyFactory(agreement=AgreementFactory(group=GroupFactory(), value_amount=None, event=EventFactory()))
+    few = count_queries()
+    for _ in range(20):
+        PartyFactory(agreement=AgreementFactory(group=GroupFactory(), value_amount=None, event=EventFactory()))
+    assert count_queries() == few
 
 
 @pytest.mark.django_db

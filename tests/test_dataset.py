@@ -455,3 +455,36 @@ def test_every_record_passes_model_validation(register):
     for model in (Sector, Source, Organization, Event, Group, Agreement, Party, Commitment, Citation):
         for obj in model.objects.all():
             obj.full_clean()
+
+
+REGISTER_MODELS = [
+    "agreements.sector",
+    "agreements.source",
+    "agreements.organization",
+    "agreements.event",
+    "agreements.group",
+    "agreements.agreement",
+    "agreements.party",
+    "agreements.commitment",
+    "agreements.citation",
+    "agreements.relation",
+]
+
+
+def dump_register():
+    out = StringIO()
+    call_command("dumpdata", *REGISTER_MODELS, natural_foreign=True, natural_primary=True, indent=1, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_dumpdata_flush_loaddata_round_trip_gives_back_the_same_data(register, tmp_path):
+    before = dump_register()
+    dump_file = tmp_path / "round-trip.json"
+    dump_file.write_text(json.dumps(before))
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert Agreement.objects.count() == 0
+    call_command("loaddata", str(dump_file), verbosity=0)
+
+    assert dump_register() == before
+    assert len(before) == 220

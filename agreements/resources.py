@@ -2,12 +2,101 @@
 
 An import never publishes: new rows are drafts and an existing row keeps its publication state, so
 every imported record goes through review before the public sees it. Every row is validated like
-an admin form (`full_clean`), and one bad row rolls the whole file back.
+an admin form (`full_clean`), and one bad row rolls the whole file back. Each saved row is recorded
+in the history with the importing user.
+
+Besides the agreement's own columns, a row carries its relations, each a list of items separated
+by ";" whose parts are separated by "|":
+
+- `group`: the slug of the group whose shared value the agreement belongs to (optional; a member
+  has no `value_amount` of its own).
+- `kz_parties`, `us_parties`: the organisations on each side, `slug|role|signed_by|signer_title`;
+  only the slug is required and the role defaults to "party", e.g.
+  `ktz|buyer|Talgat Alpysbayev|Chairman; samruk-kazyna`.
+- `sources`: the sources cited, `key|supports`; what a citation supports defaults to "record",
+  e.g. `akorda-2025-11-06; wabtec-2025-09-16|value`.
+
+A backslash keeps a ";", "|" or "\\" that belongs to a name. When a row has one of these columns,
+the agreement's parties of that side (or its citations) become exactly the file's list: items that
+are not listed are removed, listed items are added or updated (a citation's claim is kept). A file
+without the column leaves them alone. The export writes the same columns, so an exported file
+imports back to the same data.
 """
 
+import datetime
+from collections import defaultdict, namedtuple
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
 from import_export import fields, resources, widgets
 
-from .models import Agreement, Event, PublicationState, Sector
+from .models import (
+    Agreement,
+    Citation,
+    Event,
+    Group,
+    Organization,
+    Party,
+    PublicationState,
+    Role,
+    Sector,
+    Side,
+    Source,
+    Supports,
+)
+
+ITEM_SEPARATOR = ";"
+PART_SEPARATOR = "|"
+ESCAPE = "\\"
+
+PartyItem = namedtuple("PartyItem", "organization role signed_by signer_title")
+CitationItem = namedtuple("CitationItem", "source supports")
+
+
+def party_key(item):
+    return (item.organization.slug, item.role, item.signed_by, item.signer_title)
+
+
+def citation_key(item):
+    return (item.source.key, item.supports)
+
+
+def escape(text):
+    for char in (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR):
+        text = text.replace(char, ESCAPE + char)
+    return text
+
+
+def split_items(text):
+    """`"a|b; c"` → `[["a", "b"], ["c"]]`, parts stripped; a backslash keeps the next character."""
+    items, parts, current = [], [], []
+    characters = iter(text)
+    for char in characters:
+        if char == ESCAPE:
+            current.append(next(characters, ESCAPE))
+        elif char == PART_SEPARATOR:
+            parts.append("".join(current))
+            current = []
+        elif char == ITEM_SEPARATOR:
+            items.append([*parts, "".join(current)])
+            parts, current = [], []
+        else:
+            current.append(char)
+    items.append([*parts, "".join(current)])
+    items = [[part.strip() for part in item] for item in items]
+    return [item for item in items if any(item)]
+
+
+def join_items(items):
+    return f"{ITEM_SEPARATOR} ".join(PART_SEPARATOR.join(escape(part) for part in item) for item in items)
+
+
+def choices_text(values):
+    return ", ".join(values)
+
+
+def sentence(problems):
+    return " ".join(problems)
 
 
 class SlugWidget(widgets.ForeignKeyWidget):
@@ -24,22 +113,184 @@ class SlugWidget(widgets.ForeignKeyWidget):
 
 
 class IsoDateWidget(widgets.DateWidget):
-    """A date in ISO form; anything else is a row error that says what was expected."""
+    """A date in ISO form (or a spreadsheet's date cell); anything else is a row error that says what was expected."""
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime.datetime):
+            return value.date()
         try:
             return super().clean(value, row=row, **kwargs)
         except ValueError:
             raise ValueError(f"Enter a date as YYYY-MM-DD, not {value!r}.") from None
 
 
+class PartyListWidget(widgets.Widget):
+    """`slug|role|signed_by|signer_title` items separated by ";"; cleans to sorted `PartyItem`s."""
+
+    def clean(self, value, row=None, **kwargs):
+        items = split_items(str(value)) if value not in (None, "") else []
+        problems = []
+        slugs = [item[0] for item in items if item[0]]
+        organizations = Organization.objects.in_bulk(slugs, field_name="slug")
+        max_lengths = {name: Party._meta.get_field(name).max_length for name in ("signed_by", "signer_title")}
+        cleaned, seen = [], set()
+        for item in items:
+            if len(item) > 4:
+                problems.append(
+                    f"{join_items([item])!r} has more than four parts: use slug|role|signed_by|signer_title."
+                )
+                continue
+            slug, role, signed_by, signer_title = (*item, "", "", "")[:4]
+            role = role or Role.PARTY
+            if not slug:
+                problems.append(f"{join_items([item])!r} names no organisation: the slug comes first.")
+                continue
+            if slug in seen:
+                problems.append(f"The organisation {slug!r} is listed twice.")
+                continue
+            seen.add(slug)
+            organization = organizations.get(slug)
+            if organization is None:
+                problems.append(f"No organisation with the slug {slug!r}.")
+            if role not in Role.values:
+                problems.append(f"{role!r} is not a role (for {slug!r}): use one of {choices_text(Role.values)}.")
+            for name, text in (("signed_by", signed_by), ("signer_title", signer_title)):
+                if len(text) > max_lengths[name]:
+                    problems.append(f"The {name} of {slug!r} is longer than {max_lengths[name]} characters.")
+            if organization is not None:
+                cleaned.append(PartyItem(organization, role, signed_by, signer_title))
+        if problems:
+            raise ValueError(sentence(problems))
+        return sorted(cleaned, key=party_key)
+
+    def render(self, value, obj=None, **kwargs):
+        rendered = []
+        for item in value or []:
+            parts = [item.organization.slug, item.role, item.signed_by, item.signer_title]
+            while parts and not parts[-1]:
+                parts.pop()
+            rendered.append(parts[:1] if parts == [item.organization.slug, Role.PARTY] else parts)
+        return join_items(rendered)
+
+
+class CitationListWidget(widgets.Widget):
+    """`key|supports` items separated by ";"; cleans to sorted `CitationItem`s."""
+
+    def clean(self, value, row=None, **kwargs):
+        items = split_items(str(value)) if value not in (None, "") else []
+        problems = []
+        sources = Source.objects.in_bulk([item[0] for item in items if item[0]], field_name="key")
+        cleaned, seen = [], set()
+        for item in items:
+            if len(item) > 2:
+                problems.append(f"{join_items([item])!r} has more than two parts: use key|supports.")
+                continue
+            key, supports = (*item, "")[:2]
+            supports = supports or Supports.RECORD
+            if not key:
+                problems.append(f"{join_items([item])!r} names no source: the key comes first.")
+                continue
+            if (key, supports) in seen:
+                problems.append(f"The source {key!r} is cited twice for {supports!r}.")
+                continue
+            seen.add((key, supports))
+            source = sources.get(key)
+            if source is None:
+                problems.append(f"No source with the key {key!r}.")
+            if supports not in Supports.values:
+                problems.append(
+                    f"{supports!r} is not something a citation supports (for {key!r}): "
+                    f"use one of {choices_text(Supports.values)}."
+                )
+            elif source is not None:
+                cleaned.append(CitationItem(source, supports))
+        if problems:
+            raise ValueError(sentence(problems))
+        return sorted(cleaned, key=citation_key)
+
+    def render(self, value, obj=None, **kwargs):
+        return join_items(
+            [item.source.key] if item.supports == Supports.RECORD else [item.source.key, item.supports]
+            for item in value or []
+        )
+
+
+def related(agreement, name, *select_related):
+    """A reverse relation's rows, from the prefetch cache when the export filled it."""
+    if name in getattr(agreement, "_prefetched_objects_cache", {}):
+        return list(getattr(agreement, name).all())
+    return list(getattr(agreement, name).select_related(*select_related))
+
+
+def stored_parties(side):
+    def read(agreement):
+        parties = related(agreement, "parties", "organization")
+        return sorted(
+            (PartyItem(p.organization, p.role, p.signed_by, p.signer_title) for p in parties if p.side == side),
+            key=party_key,
+        )
+
+    return read
+
+
+def stored_citations(agreement):
+    citations = related(agreement, "citations", "source")
+    return sorted((CitationItem(c.source, c.supports) for c in citations), key=citation_key)
+
+
+class RelatedListField(fields.Field):
+    """A column holding a list of related rows.
+
+    On import the cleaned list waits on the instance until the agreement is saved
+    (`AgreementResource.after_save_instance` applies it); until then, and on export, the value is
+    what the database holds, so "skip unchanged" and the preview compare like with like.
+    """
+
+    def __init__(self, name, widget, read):
+        super().__init__(attribute=name, column_name=name, widget=widget)
+        self.read = read
+
+    @property
+    def pending_attribute(self):
+        return f"_imported_{self.attribute}"
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        setattr(instance, self.pending_attribute, self.clean(row, **kwargs))
+
+    def get_value(self, instance):
+        if hasattr(instance, self.pending_attribute):
+            return getattr(instance, self.pending_attribute)
+        if instance.pk is None:
+            return []
+        return self.read(instance)
+
+    def pending(self, instance):
+        return getattr(instance, self.pending_attribute, None)
+
+
+def repeated_slug_message(numbers):
+    times = "twice" if len(numbers) == 2 else f"{len(numbers)} times"
+    rows = ", ".join(str(number) for number in numbers[:-1]) + f" and {numbers[-1]}"
+    return f"slug appears {times} in this file: rows {rows}."
+
+
 class AgreementResource(resources.ModelResource):
     signed_on = fields.Field(attribute="signed_on", column_name="signed_on", widget=IsoDateWidget())
+    entry_into_force_on = fields.Field(
+        attribute="entry_into_force_on", column_name="entry_into_force_on", widget=IsoDateWidget()
+    )
+    expires_on = fields.Field(attribute="expires_on", column_name="expires_on", widget=IsoDateWidget())
+    # An empty spreadsheet cell reads as None; the summary is text that may be blank, never null.
+    summary = fields.Field(attribute="summary", column_name="summary", widget=widgets.CharWidget(allow_blank=True))
     sector = fields.Field(attribute="sector", column_name="sector", widget=SlugWidget(Sector))
     event = fields.Field(attribute="event", column_name="event", widget=SlugWidget(Event))
+    group = fields.Field(attribute="group", column_name="group", widget=SlugWidget(Group))
+    kz_parties = RelatedListField("kz_parties", PartyListWidget(), stored_parties(Side.KZ))
+    us_parties = RelatedListField("us_parties", PartyListWidget(), stored_parties(Side.US))
+    sources = RelatedListField("sources", CitationListWidget(), stored_citations)
 
     class Meta:
         model = Agreement
@@ -58,6 +309,12 @@ class AgreementResource(resources.ModelResource):
             "value_basis",
             "summary",
             "places",
+            "group",
+            "kz_parties",
+            "us_parties",
+            "sources",
+            "entry_into_force_on",
+            "expires_on",
         )
         export_order = fields
         import_id_fields = ("slug",)
@@ -73,6 +330,102 @@ class AgreementResource(resources.ModelResource):
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions, **kwargs
         )
 
+    def filter_export(self, queryset, **kwargs):
+        if not isinstance(queryset, QuerySet):
+            return queryset
+        return queryset.select_related("sector", "event", "group").prefetch_related(
+            Prefetch("parties", queryset=Party.objects.select_related("organization")),
+            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+        )
+
+    def before_import(self, dataset, **kwargs):
+        rows = defaultdict(list)
+        if dataset.headers and "slug" in dataset.headers:
+            for number, slug in enumerate(dataset["slug"], 1):
+                slug = str(slug or "").strip()
+                if slug:
+                    rows[slug].append(number)
+        self.repeated_slugs = {slug: numbers for slug, numbers in rows.items() if len(numbers) > 1}
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        numbers = getattr(self, "repeated_slugs", {}).get(str(row.get("slug") or "").strip())
+        if numbers:
+            errors.setdefault("slug", []).append(
+                ValidationError(repeated_slug_message(numbers), code="slug_repeated_in_file")
+            )
+        kz, us = self.fields["kz_parties"].pending(instance), self.fields["us_parties"].pending(instance)
+        both = sorted({item.organization.slug for item in kz or []} & {item.organization.slug for item in us or []})
+        if both:
+            errors.setdefault("us_parties", []).append(
+                ValidationError(
+                    f"{', '.join(repr(slug) for slug in both)} also in kz_parties: an organisation is a party "
+                    "on one side only.",
+                    code="party_on_both_sides",
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
+
     def before_save_instance(self, instance, row, **kwargs):
         if instance._state.adding:
             instance.publication_state = PublicationState.DRAFT
+        user = kwargs.get("user")
+        if user is not None and user.is_authenticated:
+            # simple_history takes the user from the request in the admin; a script has none.
+            instance._history_user = user
+        file_name = kwargs.get("file_name")
+        instance._change_reason = f"Imported from {file_name}" if file_name else "Imported from a file"
+
+    def after_save_instance(self, instance, row, **kwargs):
+        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
+            return  # nothing was saved, and nothing can be undone
+        user = kwargs.get("user")
+        user = user if user is not None and user.is_authenticated else None
+        sides = {
+            side: self.fields[name].pending(instance)
+            for side, name in ((Side.KZ, "kz_parties"), (Side.US, "us_parties"))
+            if self.fields[name].pending(instance) is not None
+        }
+        if sides:
+            replace_parties(instance, sides, user)
+        citations = self.fields["sources"].pending(instance)
+        if citations is not None:
+            replace_citations(instance, citations)
+
+
+def replace_parties(agreement, sides, user):
+    """The parties of the given sides become the lists; a listed organisation keeps its row (and note)."""
+    existing = {party.organization_id: party for party in agreement.parties.all()}
+    wanted = {item.organization.pk: (side, item) for side, items in sides.items() for item in items}
+    for organization_id, party in existing.items():
+        if party.side in sides and organization_id not in wanted:
+            if user is not None:
+                party._history_user = user
+            party.delete()
+    for organization_id, (side, item) in wanted.items():
+        party = existing.get(organization_id) or Party(agreement=agreement, organization=item.organization)
+        values = {"side": side, "role": item.role, "signed_by": item.signed_by, "signer_title": item.signer_title}
+        if party.pk is not None and all(getattr(party, name) == value for name, value in values.items()):
+            continue
+        for name, value in values.items():
+            setattr(party, name, value)
+        if user is not None:
+            party._history_user = user
+        party.save()
+
+
+def replace_citations(agreement, items):
+    """The citations become the list; a citation still listed keeps its claim."""
+    existing = {(citation.source_id, citation.supports): citation for citation in agreement.citations.all()}
+    wanted = {(item.source.pk, item.supports): item for item in items}
+    Citation.objects.filter(pk__in=[citation.pk for key, citation in existing.items() if key not in wanted]).delete()
+    Citation.objects.bulk_create(
+        Citation(agreement=agreement, source=item.source, supports=item.supports)
+        for key, item in wanted.items()
+        if key not in existing
+    )

@@ -32,7 +32,7 @@ run: dataset
 serve: dataset
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-false} $(BIN)/gunicorn kzdeals.wsgi --bind $(HOST):$(PORT) \
-		--workers $${WEB_CONCURRENCY:-2} --access-logfile - --forwarded-allow-ips "127.0.0.1"
+		--workers $${WEB_CONCURRENCY:-2} --forwarded-allow-ips "127.0.0.1"
 
 chromium:
 	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null && \

@@ -11,3 +11,7 @@ class AgreementsConfig(AppConfig):
         from .roles import sync_after_migrate
 
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="agreements-editorial-groups")
+
+        from .caching import connect_signals
+
+        connect_signals()

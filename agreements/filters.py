@@ -51,7 +51,10 @@ class AgreementFilterSet(django_filters.FilterSet):
         ),
         to_field_name="slug",
         method="filter_party",
-        label="Party",
+        label="Party (organisation slug)",
+        # A text box, not a list of every organisation: thousands of options would weigh down each page.
+        widget=forms.TextInput(attrs={"placeholder": "e.g. wabtec", "spellcheck": "false"}),
+        help_text="The slug in an organisation's address, such as wabtec in /organizations/wabtec/.",
     )
     country = django_filters.CharFilter(
         method="filter_country",
@@ -98,7 +101,10 @@ class AgreementFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, **kwargs):
         if queryset is None:
             queryset = Agreement.objects.public()
-        super().__init__(data=data, queryset=with_effective_value(queryset), **kwargs)
+        # The annotation joins the group table: only when a value range or a value ordering needs it.
+        if data and (data.get("value_min") or data.get("value_max") or data.get("ordering") in ("value", "-value")):
+            queryset = with_effective_value(queryset)
+        super().__init__(data=data, queryset=queryset, **kwargs)
 
     @property
     def qs(self):

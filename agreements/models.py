@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Max, Q, Sum, Value
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -317,6 +317,7 @@ class Totals:
     count: int = 0
     valued: int = 0
     currencies: list = field(default_factory=list)
+    last_modified: object = None  # the latest updated_at in the selection (for Last-Modified)
 
     @property
     def unvalued(self):
@@ -370,43 +371,56 @@ class AgreementQuerySet(models.QuerySet):
         )
 
     def totals(self):
-        """Count and value of this selection: two aggregate queries and one row per group.
+        """Count and value of this selection: two aggregate queries (the second returns a row per group).
 
         A value of its own counts once per agreement; a group's shared value counts once per group
         that has at least one member in the selection, as binding only when every selected member
-        of the group is a binding instrument.
+        of the group is a binding instrument. The count comes from the same two queries, so a list
+        that shows totals needs no separate COUNT.
         """
         base = self.order_by()
         non_binding = Q(kind__in=Kind.non_binding())
         own = (
-            base.filter(group__isnull=True, value_amount__isnull=False)
+            base.filter(group__isnull=True)
             .values("value_currency")
             .annotate(
                 total=Sum("value_amount"),
                 non_binding_total=Sum("value_amount", filter=non_binding),
                 rows=Count("pk"),
-                approximate_rows=Count("pk", filter=Q(value_approximate=True)),
+                valued=Count("value_amount"),
+                approximate_rows=Count("pk", filter=Q(value_approximate=True, value_amount__isnull=False)),
+                last_modified=Max("updated_at"),
             )
             .order_by("value_currency")
         )
         groups = (
             base.filter(group__isnull=False)
             .values("group_id", "group__amount", "group__currency", "group__approximate")
-            .annotate(members=Count("pk"), non_binding_members=Count("pk", filter=non_binding))
+            .annotate(
+                members=Count("pk"),
+                non_binding_members=Count("pk", filter=non_binding),
+                last_modified=Max("updated_at"),
+            )
             .order_by("group_id")
         )
-        totals = Totals(count=base.count())
+        totals = Totals()
         by_currency = {}
         for row in own:
+            totals.count += row["rows"]
+            totals.last_modified = max(filter(None, [totals.last_modified, row["last_modified"]]), default=None)
+            if not row["valued"]:
+                continue
             entry = by_currency.setdefault(row["value_currency"], CurrencyTotal(row["value_currency"]))
             non_binding_total = row["non_binding_total"] or Decimal("0")
             entry.add(row["total"] - non_binding_total, True, row["approximate_rows"] > 0)
             entry.add(non_binding_total, False, False)
-            totals.valued += row["rows"]
+            totals.valued += row["valued"]
         for row in groups:
             entry = by_currency.setdefault(row["group__currency"], CurrencyTotal(row["group__currency"]))
             entry.add(row["group__amount"], row["non_binding_members"] == 0, row["group__approximate"])
             totals.valued += row["members"]
+            totals.count += row["members"]
+            totals.last_modified = max(filter(None, [totals.last_modified, row["last_modified"]]), default=None)
         totals.currencies = sorted(by_currency.values(), key=lambda row: (row.currency != "USD", row.currency))
         return totals
 
@@ -511,6 +525,17 @@ class Agreement(models.Model):
             ),
             models.Index(
                 fields=["-published_at"], name="agreement_public_feed_idx", condition=Q(publication_state="published")
+            ),
+            # totals() reads only these columns: an index that holds them all answers without the table.
+            models.Index(
+                fields=["sector", "group", "value_currency", "kind", "value_amount", "value_approximate", "updated_at"],
+                name="agreement_pub_sector_sum_idx",
+                condition=Q(publication_state="published"),
+            ),
+            models.Index(
+                fields=["group", "value_currency", "kind", "value_amount", "value_approximate", "updated_at"],
+                name="agreement_public_sum_idx",
+                condition=Q(publication_state="published"),
             ),
         ]
 

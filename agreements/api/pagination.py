@@ -4,6 +4,7 @@ A `page_size` that is not a whole number from 1 to 100 is a 400 naming it (the p
 message instead); a `page` that is not a page of the results is a 404.
 """
 
+from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
 
 from .errors import InvalidQuery
@@ -65,8 +66,22 @@ TOTALS_SCHEMA = {
 }
 
 
+class CountedPaginator(DjangoPaginator):
+    """A paginator told its count (by `totals()`, which has it anyway) instead of asking with a COUNT."""
+
+    def __init__(self, object_list, per_page, count=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count
+
+
 class AgreementPagination(Pagination):
     """Adds `totals` of the whole filtered selection, not of the page: the list page's figures."""
+
+    known_count = None
+
+    def django_paginator_class(self, object_list, per_page):
+        return CountedPaginator(object_list, per_page, count=self.known_count)
 
     def get_paginated_response(self, data, totals=None):
         response = super().get_paginated_response(data)

@@ -5,7 +5,7 @@ parameters of the `/agreements/` page) and added up by `totals()`; counts on org
 events and sectors count public agreements only.
 """
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -90,15 +90,7 @@ def public_agreement_count(lookup):
 
 
 class AgreementFilterBackend(DjangoFilterBackend):
-    """AgreementFilterSet, with its errors in the API's 400 shape and `party` limited as on the page."""
-
-    def get_filterset(self, request, queryset, view):
-        filterset = super().get_filterset(request, queryset, view)
-        # The page offers only organisations with a public agreement; the API accepts the same slugs.
-        filterset.form.fields["party"].queryset = Organization.objects.filter(
-            Exists(Agreement.objects.public().filter(parties__organization=OuterRef("pk")))
-        )
-        return filterset
+    """AgreementFilterSet (which limits `party` to organisations the public sees), errors in the 400 shape."""
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
@@ -191,11 +183,22 @@ class AgreementViewSet(PublicReadOnlyViewSet):
             return queryset
         return super().filter_queryset(queryset)
 
+    def get_object(self):
+        agreement = super().get_object()
+        self.last_modified = agreement.updated_at
+        return agreement
+
     def list(self, request, *args, **kwargs):
+        return self.cached_or(request, lambda: self.build_list())
+
+    def build_list(self):
         queryset = self.filter_queryset(self.get_queryset())
+        totals = queryset.totals()
+        self.last_modified = totals.last_modified
+        self.paginator.known_count = totals.count
         page = self.paginate_queryset(queryset)
         data = self.get_serializer(page, many=True).data
-        return self.paginator.get_paginated_response(data, totals=queryset.totals().as_dict())
+        return self.paginator.get_paginated_response(data, totals=totals.as_dict())
 
 
 def reference_schema(name, serializer, detail_serializer):

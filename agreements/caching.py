@@ -1,0 +1,106 @@
+"""A server-side cache of public answers, invalidated the moment staff save or delete anything.
+
+Every cached entry is keyed by the register's *version*, a token kept in the shared cache and
+replaced on any save or delete of a register model (signals below), so a publish, an unpublish or
+an edit of an organisation makes every older entry unreachable at once. It needs a cache shared by
+all processes (Redis through REDIS_URL): with a per-process cache a save in one worker could not
+reach the others, so `REGISTER_CACHE_TIMEOUT` defaults to 0 (off) without REDIS_URL.
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+VERSION_KEY = "kzdeals:register-version"
+
+
+def cache_timeout():
+    return getattr(settings, "REGISTER_CACHE_TIMEOUT", 0)
+
+
+def register_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_register_version():
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def cache_key(*parts):
+    digest = hashlib.blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=16).hexdigest()
+    return f"kzdeals:answer:{register_version()}:{digest}"
+
+
+def memoize(parts, compute):
+    """`compute()`, kept for the current register version when the cache is on."""
+    timeout = cache_timeout()
+    if not timeout:
+        return compute()
+    key = cache_key(*parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
+def agreements_touched_by(instance):
+    """The agreements whose public answer shows `instance`, as a queryset."""
+    from .models import Agreement, Citation, Commitment, Event, Group, Organization, Party, Relation, Sector, Source
+
+    if isinstance(instance, Party | Commitment | Citation):
+        return Agreement.objects.filter(pk=instance.agreement_id)
+    if isinstance(instance, Relation):
+        return Agreement.objects.filter(pk__in=[instance.from_agreement_id, instance.to_agreement_id])
+    if isinstance(instance, Organization):
+        return Agreement.objects.filter(parties__organization=instance)
+    if isinstance(instance, Source):
+        return Agreement.objects.filter(citations__source=instance)
+    if isinstance(instance, Group):
+        return Agreement.objects.filter(group=instance)
+    if isinstance(instance, Event):
+        return Agreement.objects.filter(event=instance)
+    if isinstance(instance, Sector):
+        return Agreement.objects.filter(sector=instance)
+    return Agreement.objects.none()
+
+
+def register_changed(sender, instance, raw=False, **kwargs):
+    bump_register_version()
+    # An agreement's Last-Modified moves when anything it shows changes; a fixture load (raw) is
+    # the dataset itself and must leave the rows exactly as the fixture says.
+    if not raw:
+        touched = agreements_touched_by(instance)
+        if touched.query.is_empty():
+            return
+        from .models import Agreement
+
+        Agreement.objects.filter(pk__in=touched.values("pk")).update(updated_at=timezone.now())
+
+
+def connect_signals():
+    from . import models
+
+    for model in (
+        models.Agreement,
+        models.Party,
+        models.Commitment,
+        models.Citation,
+        models.Relation,
+        models.Organization,
+        models.Source,
+        models.Event,
+        models.Group,
+        models.Sector,
+    ):
+        uid = f"kzdeals-register-changed-{model.__name__}"
+        post_save.connect(register_changed, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(register_changed, sender=model, dispatch_uid=f"{uid}-delete")

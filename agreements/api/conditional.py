@@ -67,7 +67,8 @@ class ConditionalGetMixin:
         etag = body_etag(response.content)
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = CACHE_CONTROL
-        last_modified = self.last_modified.timestamp() if self.last_modified else None
+        # HTTP dates have whole seconds: round down, or a copy fetched this second would never match.
+        last_modified = int(self.last_modified.timestamp()) if self.last_modified else None
         if last_modified is not None:
             response.headers["Last-Modified"] = http_date(last_modified)
         return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)

@@ -104,3 +104,27 @@ def connect_signals():
         uid = f"kzdeals-register-changed-{model.__name__}"
         post_save.connect(register_changed, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(register_changed, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+def query_key(queryset):
+    """The SQL of a queryset, as part of a cache key (None when it cannot match any row)."""
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        return str(queryset.query)
+    except EmptyResultSet:
+        return None
+
+
+def cached_totals(queryset):
+    """`queryset.totals()`, kept for the current register version when the answer cache is on."""
+    sql = query_key(queryset)
+    return queryset.totals() if sql is None else memoize(("totals", sql), queryset.totals)
+
+
+def cached_totals_by(queryset, key):
+    from .charts import totals_by
+
+    sql = query_key(queryset)
+    compute = lambda: totals_by(queryset, key)  # noqa: E731
+    return compute() if sql is None else memoize(("totals_by", key, sql), compute)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from .charts import bar_chart, totals_by
+from .caching import cached_totals, cached_totals_by
+from .charts import bar_chart
 from .filters import DEFAULT_ORDERING, AgreementFilterSet
 from .models import (
     Agreement,
@@ -69,9 +70,9 @@ def event_report(event, totals):
 @require_safe
 def home(request):
     public = Agreement.objects.public()
-    by_event = totals_by(public.filter(event__isnull=False), "event")
+    by_event = cached_totals_by(public.filter(event__isnull=False), "event")
     events = Event.objects.filter(pk__in=list(by_event)).select_related("announced_source")
-    by_sector = totals_by(public, "sector")
+    by_sector = cached_totals_by(public, "sector")
     sectors = Sector.objects.filter(pk__in=list(by_sector))
     sector_rows = []
     for sector in sectors:
@@ -87,7 +88,7 @@ def home(request):
     sector_rows.sort(key=lambda row: (-(row["amount"] or 0), row["sector"].name))
     chart = bar_chart([(row["sector"].name, row["amount"], row["approximate"]) for row in sector_rows])
     context = {
-        "totals": public.totals(),
+        "totals": cached_totals(public),
         "events": [event_report(event, by_event[event.pk]) for event in events],
         "sector_rows": sector_rows,
         "chart": chart,
@@ -183,7 +184,7 @@ def agreement_list(request):
         "page_obj": page,
         "paginator": paginator,
         "agreements": page.object_list,
-        "totals": queryset.totals() if not errors else None,
+        "totals": cached_totals(queryset) if not errors else None,
         "columns": _sort_columns(ordering),
         "csv_query": csv_query.urlencode(),
     }
@@ -314,7 +315,7 @@ def organization_detail(request, slug):
     context = {
         "organization": organization,
         "agreements": agreements,
-        "totals": queryset.totals(),
+        "totals": cached_totals(queryset),
         "counterparties": sorted(counterparties.values(), key=lambda entry: entry["organization"].name),
     }
     return render(request, "agreements/organization_detail.html", context)
@@ -325,7 +326,7 @@ def event_detail(request, slug):
     event = get_object_or_404(Event.objects.select_related("announced_source"), slug=slug)
     queryset = public_agreements().filter(event=event)
     agreements = list(queryset)
-    totals = queryset.totals()
+    totals = cached_totals(queryset)
     context = {"event": event, "agreements": agreements, "report": event_report(event, totals), "totals": totals}
     return render(request, "agreements/event_detail.html", context)
 
@@ -334,7 +335,7 @@ def event_detail(request, slug):
 def sector_detail(request, slug):
     sector = get_object_or_404(Sector, slug=slug)
     queryset = public_agreements().filter(sector=sector)
-    context = {"sector": sector, "agreements": list(queryset), "totals": queryset.totals()}
+    context = {"sector": sector, "agreements": list(queryset), "totals": cached_totals(queryset)}
     return render(request, "agreements/sector_detail.html", context)
 
 

@@ -430,3 +430,24 @@ def test_every_public_page_of_the_real_register_renders(client, register):
     urls += [sector.get_absolute_url() for sector in Sector.objects.all()]
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+def test_overview_and_list_totals_come_from_the_cache_and_follow_every_save(
+    client, settings, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    settings.REGISTER_CACHE_TIMEOUT = 300
+    cache.clear()
+    agreement = AgreementFactory(value_amount=Decimal("700000000"))
+    client.get(reverse("agreements:home"))
+    client.get(reverse("agreements:agreement-list"))
+    with django_assert_max_num_queries(3):  # the latest agreements and the page rows only
+        home = client.get(reverse("agreements:home")).content.decode()
+    assert "700,000,000" in home
+
+    agreement.value_amount = Decimal("800000000")
+    agreement.save()
+
+    assert "800,000,000" in client.get(reverse("agreements:home")).content.decode()
+    assert "800,000,000" in client.get(reverse("agreements:agreement-list")).content.decode()

@@ -25,8 +25,9 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from http.client import HTTPConnection
+from itertools import zip_longest
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -37,10 +38,12 @@ DATASETTE = BENCH / ".venv" / "bin" / "datasette"
 AGREEMENTS = int(os.environ.get("BENCH_AGREEMENTS", "100000"))
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+CACHE_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 REUSE_DB = os.environ.get("BENCH_REUSE_DB") == "1"
 DATABASE = BENCH / f"register-{AGREEMENTS}.sqlite3"
 SECTOR_SLUG = "synthetic-energy"
+SEARCH_WORD = "pipeline"
 
 
 def server_env():
@@ -56,7 +59,13 @@ def server_env():
         "DJANGO_LOG_LEVEL": "WARNING",
         "API_THROTTLE_ANON": "100000000/second",
         "REDIS_URL": "",
+        "REGISTER_CACHE_TIMEOUT": "0",
     }
+
+
+def cached_server_env():
+    """The same, with the shared Redis cache: the answer cache on (invalidated by every save)."""
+    return {**server_env(), "REDIS_URL": CACHE_REDIS_URL, "REGISTER_CACHE_TIMEOUT": "300"}
 
 
 def manage(*args):
@@ -92,6 +101,7 @@ def targets_and_query_counts():
         "api_list": f"/api/v1/agreements/?sector={sector.slug}&ordering=-signed_on&page_size=50",
         "api_detail": f"/api/v1/agreements/{latest.slug}/",
         "html_list": f"/agreements/?sector={sector.slug}",
+        "api_search": f"/api/v1/agreements/?q={SEARCH_WORD}&page_size=50",
     }
     client = Client(HTTP_HOST="127.0.0.1")
     queries, statuses = {}, {}
@@ -104,6 +114,7 @@ def targets_and_query_counts():
         json.dumps(
             {
                 "sector_id": sector.pk,
+                "latest_id": latest.pk,
                 "published_in_sector": Agreement.objects.public().filter(sector=sector).count(),
                 "paths": paths,
                 "queries": queries,
@@ -141,9 +152,10 @@ def fetch(url):
         return error.code, error.read()
 
 
-def load_with_wrk(url):
+def load_with_wrk(url, headers=()):
+    header_args = [arg for header in headers for arg in ("-H", header)]
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--timeout", "10s", "--latency", url],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--timeout", "10s", "--latency", *header_args, url],
         capture_output=True,
         text=True,
         check=True,
@@ -168,7 +180,7 @@ def load_with_wrk(url):
     }
 
 
-def load_with_python(url):
+def load_with_python(url, headers=()):
     """Keep-alive connections in threads: a fallback when wrk is missing (the client then costs CPU too)."""
     parts = urlsplit(url)
     target = parts.path + ("?" + parts.query if parts.query else "")
@@ -181,7 +193,7 @@ def load_with_python(url):
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                connection.request("GET", target)
+                connection.request("GET", target, headers=dict(header.split(": ", 1) for header in headers))
                 response = connection.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -209,8 +221,8 @@ def load_with_python(url):
     }
 
 
-def load(url):
-    return load_with_wrk(url) if shutil.which("wrk") else load_with_python(url)
+def load(url, headers=()):
+    return load_with_wrk(url, headers) if shutil.which("wrk") else load_with_python(url, headers)
 
 
 def datasette_query_count(base, path):
@@ -236,6 +248,34 @@ def stop(process):
             process.kill()
 
 
+def datasette_cases(base, info):
+    """Datasette's counterparts of the kzdeals requests, over the very same SQLite file."""
+    db = DATABASE.stem
+    table = (
+        f"/{db}/agreements_agreement.json?sector_id={info['sector_id']}"
+        "&publication_state=published&_sort_desc=signed_on&_size=50&_shape=objects&_labels=on&_nosuggest=1"
+    )
+    nested_sql = (
+        "select a.slug, a.title, a.kind, a.status, a.signed_on, a.value_amount, a.value_currency, "
+        "(select json_group_array(json_object('organization', o.slug, 'name', o.name, 'country', o.country, "
+        "'side', p.side, 'role', p.role)) from agreements_party p join agreements_organization o "
+        "on o.id = p.organization_id where p.agreement_id = a.id) as parties "
+        "from agreements_agreement a where a.sector_id = :sector and a.publication_state = 'published' "
+        "order by a.signed_on desc limit 50"
+    )
+    sql = f"/{db}.json?" + urlencode({"sql": nested_sql, "sector": info["sector_id"], "_shape": "objects"})
+    row = f"/{db}/agreements_agreement/{info['latest_id']}.json?_shape=objects"
+    html = (
+        f"/{db}/agreements_agreement?sector_id={info['sector_id']}&publication_state=published"
+        "&_sort_desc=signed_on&_nosuggest=1"
+    )
+    search = (
+        f"/{db}/agreements_agreement.json?title__contains={SEARCH_WORD}&publication_state=published"
+        "&_size=50&_shape=objects&_nosuggest=1"
+    )
+    return {"table": table, "sql": sql, "row": row, "html": html, "search": search}
+
+
 def main():
     generation = build_database()
     env = server_env()
@@ -246,19 +286,71 @@ def main():
     info = json.loads(child.stdout.strip().splitlines()[-1])
     paths, queries = info["paths"], info["queries"]
 
-    port = free_port()
-    gunicorn = start(
-        [GUNICORN, "kzdeals.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env
-    )
+    port, cached_port = free_port(), free_port()
+    command = [GUNICORN, "kzdeals.wsgi", "--workers", "2", "--log-level", "warning"]
+    gunicorn = start([*command, "--bind", f"127.0.0.1:{port}"], env)
+    cached = start([*command, "--bind", f"127.0.0.1:{cached_port}"], cached_server_env())
     datasette = None
     rows = []
     try:
-        base = f"http://127.0.0.1:{port}"
+        base, cached_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{cached_port}"
         wait_until_up(f"{base}/healthz", gunicorn)
+        wait_until_up(f"{cached_base}/healthz", cached)
+        fetch(cached_base + paths["api_list"])  # fill the answer cache
+        etag = urllib.request.urlopen(base + paths["api_list"], timeout=30).headers["ETag"]
+        # (key, label, server, base, path, SQL queries, headers, the Datasette case it is compared with)
         cases = [
-            ("API list: one sector, newest first, 50 a page", "kzdeals", base, paths["api_list"], queries["api_list"]),
-            ("API detail", "kzdeals", base, paths["api_detail"], queries["api_detail"]),
-            ("HTML list page: one sector", "kzdeals", base, paths["html_list"], queries["html_list"]),
+            (
+                "api_list",
+                "API list: one sector, newest first, 50 a page, with count and totals",
+                "kzdeals",
+                base,
+                paths["api_list"],
+                queries["api_list"],
+                (),
+                "table",
+            ),
+            (
+                "api_list_cached",
+                "API list, answer cache on (Redis)",
+                "kzdeals",
+                cached_base,
+                paths["api_list"],
+                0,
+                (),
+                "table",
+            ),
+            (
+                "api_list_304",
+                "API list, If-None-Match (304)",
+                "kzdeals",
+                base,
+                paths["api_list"],
+                queries["api_list"],
+                (f"If-None-Match: {etag}",),
+                "table",
+            ),
+            ("api_detail", "API detail", "kzdeals", base, paths["api_detail"], queries["api_detail"], (), "row"),
+            (
+                "html_list",
+                "HTML list page: one sector",
+                "kzdeals",
+                base,
+                paths["html_list"],
+                queries["html_list"],
+                (),
+                "html",
+            ),
+            (
+                "api_search",
+                f"API search q={SEARCH_WORD}",
+                "kzdeals",
+                base,
+                paths["api_search"],
+                queries["api_search"],
+                (),
+                "search",
+            ),
         ]
         if DATASETTE.exists():
             datasette_port = free_port()
@@ -275,48 +367,115 @@ def main():
                     "--setting",
                     "trace_debug",
                     "1",
+                    "--setting",
+                    "sql_time_limit_ms",
+                    "10000",
                 ]
             )
             datasette_base = f"http://127.0.0.1:{datasette_port}"
             wait_until_up(f"{datasette_base}/-/versions.json", datasette)
-            datasette_path = (
-                f"/{DATABASE.stem}/agreements_agreement.json?sector_id={info['sector_id']}"
-                "&publication_state=published&_sort_desc=signed_on&_size=50&_shape=objects&_labels=on&_nosuggest=1"
-            )
-            count = datasette_query_count(datasette_base, datasette_path)
-            cases.insert(1, ("Datasette table JSON, same filter", "Datasette", datasette_base, datasette_path, count))
+            ds = datasette_cases(datasette_base, info)
+            sep = lambda path: "&" if "?" in path else "?"  # noqa: E731
+            cases += [
+                (
+                    "table",
+                    "Datasette table JSON, same filter, with count",
+                    "Datasette",
+                    datasette_base,
+                    ds["table"],
+                    datasette_query_count(datasette_base, ds["table"]),
+                    (),
+                    None,
+                ),
+                (
+                    "sql",
+                    "Datasette SQL query, same rows with nested parties, no count",
+                    "Datasette",
+                    datasette_base,
+                    ds["sql"],
+                    datasette_query_count(datasette_base, ds["sql"] + sep(ds["sql"]) + "x=1"),
+                    (),
+                    None,
+                ),
+                (
+                    "row",
+                    "Datasette row JSON",
+                    "Datasette",
+                    datasette_base,
+                    ds["row"],
+                    datasette_query_count(datasette_base, ds["row"]),
+                    (),
+                    None,
+                ),
+                ("html", "Datasette HTML table page", "Datasette", datasette_base, ds["html"], None, (), None),
+                (
+                    "search",
+                    f"Datasette title contains {SEARCH_WORD}",
+                    "Datasette",
+                    datasette_base,
+                    ds["search"],
+                    datasette_query_count(datasette_base, ds["search"]),
+                    (),
+                    None,
+                ),
+            ]
         else:
             print(f"Datasette not installed at {DATASETTE}: `make bench` installs bench/requirements.txt there.")
 
+        # Interleaved: every case once per round (kzdeals and Datasette alternate), best round kept.
+        ours = [case for case in cases if case[2] == "kzdeals"]
+        theirs = [case for case in cases if case[2] != "kzdeals"]
+        order = [case for pair in zip_longest(ours, theirs) for case in pair if case is not None]
         results = {}
         for round_number in range(ROUNDS):
-            for label, server, server_base, path, _ in cases:
-                status, _ = fetch(server_base + path)
+            for key, label, server, server_base, path, _, headers, _ in order:
+                status, _ = fetch(server_base + path) if not headers else (200, b"")
                 if status != 200:
-                    results.setdefault(label, []).append({"status": status})
+                    results.setdefault(key, []).append({"status": status})
                     continue
                 print(f"round {round_number + 1}: {label} ({server}) ...", flush=True)
-                results.setdefault(label, []).append(load(server_base + path))
-        for label, server, _, path, count in cases:
-            runs = [run for run in results[label] if "rps" in run]
-            if not runs:
-                rows.append((label, server, path, count, None, results[label][0]["status"]))
-                continue
-            best = max(runs, key=lambda run: run["rps"])
-            rows.append((label, server, path, count, best, None))
+                results.setdefault(key, []).append(load(server_base + path, headers))
+        for key, label, server, _, path, count, _, compare in cases:
+            runs = [run for run in results[key] if "rps" in run]
+            best = max(runs, key=lambda run: run["rps"]) if runs else None
+            rows.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "server": server,
+                    "path": path,
+                    "queries": count,
+                    "compare": compare,
+                    "best": best,
+                    "status": None if runs else results[key][0]["status"],
+                }
+            )
     finally:
         stop(gunicorn)
+        stop(cached)
         stop(datasette)
 
     report = render(rows, info, generation)
     (BENCH / "results").mkdir(exist_ok=True)
     (BENCH / "results" / "latest.md").write_text(report)
     (BENCH / "results" / f"agreements-{AGREEMENTS}.md").write_text(report)
+    summary = {
+        "agreements": AGREEMENTS,
+        "generated_in_s": generation,
+        "connections": CONNECTIONS,
+        "duration_s": DURATION,
+        "rounds": ROUNDS,
+        "published_in_sector": info["published_in_sector"],
+        "rows": rows,
+    }
+    (BENCH / "results" / "latest.json").write_text(json.dumps(summary, indent=1))
+    (BENCH / "results" / f"agreements-{AGREEMENTS}.json").write_text(json.dumps(summary, indent=1))
     print(report)
 
 
 def render(rows, info, generation):
     tool = f"wrk -t2 -c{CONNECTIONS} -d{DURATION}s --latency" if shutil.which("wrk") else "Python threads"
+    by_key = {row["key"]: row for row in rows}
     lines = [
         "# Benchmark: kzdeals at scale",
         "",
@@ -326,35 +485,32 @@ def render(rows, info, generation):
         + (f", generated in {generation:.1f} s" if generation else ""),
         f"- filter: sector `{SECTOR_SLUG}` ({info['published_in_sector']:,} published agreements), "
         "published only, newest signature first, 50 a page",
-        f"- kzdeals: gunicorn, 2 sync workers, DJANGO_DEBUG=false; Datasette: `--setting num_sql_threads 2`; "
-        f"load: {tool}, {ROUNDS} round(s), best kept",
+        "- kzdeals: gunicorn, 2 sync workers, DJANGO_DEBUG=false (answer cache off, except the row that says so); "
+        "Datasette: `--setting num_sql_threads 2`",
+        f"- load: {tool}, {ROUNDS} interleaved round(s), best kept; loopback only",
         "",
-        "| request | server | SQL queries | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| request | server | SQL queries | req/s | p50 ms | p99 ms | errors | ratio to Datasette |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    by_label = {}
-    for label, server, path, count, best, status in rows:
-        by_label[label] = best
+    for row in rows:
+        best, count = row["best"], row["queries"]
         if best is None:
-            lines.append(f"| {label} (`{path}`) | {server} | {count} | answered {status} | | | |")
+            lines.append(f"| {row['label']} | {row['server']} | {count} | answered {row['status']} | | | | |")
             continue
+        ratio = ""
+        other = by_key.get(row["compare"] or "")
+        if other and other["best"]:
+            ratio = f"{best['rps'] / other['best']['rps']:.2f}x {other['label']}"
         lines.append(
-            f"| {label} (`{path}`) | {server} | {count if count is not None else '?'} | {best['rps']:.0f} "
-            f"| {best['p50']:.1f} | {best['p99']:.1f} | {best['errors']} |"
+            f"| {row['label']} | {row['server']} | {count if count is not None else '?'} | {best['rps']:.0f} "
+            f"| {best['p50']:.1f} | {best['p99']:.1f} | {best['errors']} | {ratio} |"
         )
-    api, datasette = (
-        by_label.get("API list: one sector, newest first, 50 a page"),
-        by_label.get("Datasette table JSON, same filter"),
-    )
-    if api and datasette:
-        lines += [
-            "",
-            f"Ratio kzdeals API list / Datasette table JSON: **{api['rps'] / datasette['rps']:.2f}** "
-            f"({api['rps']:.0f} / {datasette['rps']:.0f} req/s, measured in the same run).",
-        ]
-    html = by_label.get("HTML list page: one sector")
-    if html and datasette:
-        lines.append(f"Ratio kzdeals HTML list / Datasette table JSON: {html['rps'] / datasette['rps']:.2f}.")
+    api, sql = by_key.get("api_list"), by_key.get("sql")
+    if api and sql and api["best"] and sql["best"]:
+        lines.append("")
+        lines.append(f"API list against Datasette's nested-SQL query: {api['best']['rps'] / sql['best']['rps']:.2f}x.")
+    lines += ["", "URLs:", ""]
+    lines += [f"- {row['label']}: `{row['path']}`" for row in rows]
     lines += ["", "Absolute figures drift ±15-25% between runs on a shared 2-core machine: compare ratios.", ""]
     return "\n".join(lines)
 

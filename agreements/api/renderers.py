@@ -8,6 +8,9 @@ _fallback = JSONEncoder()
 
 
 class ORJSONRenderer(JSONRenderer):
+    # orjson writes UTF-8; say so in Content-Type (DRF's JSONRenderer leaves the charset out).
+    charset = "utf-8"
+
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""

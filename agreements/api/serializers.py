@@ -4,7 +4,7 @@ Publication state is never a field: only public records reach these serializers,
 here says what state they are in.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -263,11 +263,18 @@ class OrganizationSerializer(PublicCountMixin, serializers.ModelSerializer):
         ]
 
 
+class AnnouncedSourceSerializer(serializers.Serializer):
+    publisher = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="May be empty.")
+
+
 class AnnouncedSerializer(serializers.Serializer):
     documents = serializers.IntegerField(allow_null=True)
     amount = serializers.DecimalField(**AMOUNT, allow_null=True)
     currency = serializers.CharField()
     approximate = serializers.BooleanField()
+    source = AnnouncedSourceSerializer(allow_null=True, help_text="Where the announced figures come from.")
 
 
 class EventSerializer(PublicCountMixin, serializers.ModelSerializer):
@@ -284,7 +291,35 @@ class EventSerializer(PublicCountMixin, serializers.ModelSerializer):
             "amount": decimal_text(event.announced_amount),
             "currency": event.announced_currency,
             "approximate": event.announced_approximate,
+            "source": announced_source(event.announced_source),
         }
+
+
+def announced_source(source):
+    if source is None:
+        return None
+    return {"publisher": source.publisher, "title": source.title, "url": source.url}
+
+
+SHARE = Decimal("0.001")
+
+
+class GapSerializer(serializers.Serializer):
+    documents = serializers.IntegerField(
+        allow_null=True, help_text="Announced documents less itemised agreements; null when none were announced."
+    )
+    amount = serializers.DecimalField(
+        **AMOUNT,
+        allow_null=True,
+        help_text="Announced amount less the itemised total in the announced currency; null when none was announced.",
+    )
+    currency = serializers.CharField(help_text="The announced currency, ISO 4217.")
+    itemised_share = serializers.DecimalField(
+        max_digits=21,
+        decimal_places=3,
+        allow_null=True,
+        help_text='Itemised total over announced amount, such as "0.308"; null when no amount was announced.',
+    )
 
 
 class WithTotalsMixin(serializers.Serializer):
@@ -313,10 +348,45 @@ class OrganizationDetailSerializer(WithTotalsMixin, OrganizationSerializer):
 
 
 class EventDetailSerializer(WithTotalsMixin, EventSerializer):
+    """Adds `itemised` (what its public agreements add up to, as `totals`) and the `gap` to what was announced."""
+
     totals_lookup = "event"
+    itemised = serializers.SerializerMethodField(
+        help_text="What the public agreements of the event add up to (the same figures as totals)."
+    )
+    gap = serializers.SerializerMethodField(help_text="Announced less itemised: documents and amount.")
 
     class Meta(EventSerializer.Meta):
-        fields = [*EventSerializer.Meta.fields, "totals"]
+        fields = [*EventSerializer.Meta.fields, "totals", "itemised", "gap"]
+
+    def event_totals(self, event):
+        """The totals of the event's public agreements, computed once for totals, itemised and gap."""
+        kept = self.__dict__.setdefault("_event_totals", {})
+        if event.pk not in kept:
+            kept[event.pk] = Agreement.objects.public().filter(event=event).totals()
+        return kept[event.pk]
+
+    @extend_schema_field(TOTALS_SCHEMA)
+    def get_totals(self, event):
+        return self.event_totals(event).as_dict()
+
+    @extend_schema_field(TOTALS_SCHEMA)
+    def get_itemised(self, event):
+        return self.event_totals(event).as_dict()
+
+    @extend_schema_field(GapSerializer)
+    def get_gap(self, event):
+        totals = self.event_totals(event)
+        documents = None if event.announced_documents is None else event.announced_documents - totals.count
+        amount = share = None
+        if event.announced_amount is not None:
+            line = totals.in_currency(event.announced_currency)
+            itemised = line.total if line is not None else Decimal("0.00")
+            announced = Decimal(event.announced_amount)
+            amount = decimal_text(announced - itemised)
+            if announced:
+                share = str((itemised / announced).quantize(SHARE, rounding=ROUND_HALF_UP))
+        return {"documents": documents, "amount": amount, "currency": event.announced_currency, "itemised_share": share}
 
 
 class ErrorSerializer(serializers.Serializer):

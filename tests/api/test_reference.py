@@ -75,7 +75,13 @@ def test_event_list_and_detail(client, db):
     assert [row["slug"] for row in listing["results"]] == ["washington-2025", "older"]
     assert detail["name"] == "Washington visit"
     assert (detail["starts_on"], detail["ends_on"], detail["place"]) == ("2025-11-06", "2025-11-07", "Washington, D.C.")
-    assert detail["announced"] == {"documents": 29, "amount": "17000000000.00", "currency": "USD", "approximate": True}
+    assert detail["announced"] == {
+        "documents": 29,
+        "amount": "17000000000.00",
+        "currency": "USD",
+        "approximate": True,
+        "source": None,
+    }
     assert detail["agreement_count"] == 2
     assert detail["totals"]["count"] == 2
     assert detail["url"] == "http://testserver/events/washington-2025/"

@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,7 @@ if not DEBUG and SECRET_KEY.strip() in ("", DEV_SECRET_KEY):
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 # Where the admin lives (kzdeals/urls.py): a path relative to the site root, ending with "/".
-ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/")
+ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL") or "admin/"
 if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or ADMIN_URL.strip("/") == "":
     raise ImproperlyConfigured(
         f"DJANGO_ADMIN_URL must be a relative path ending with '/' (e.g. 'admin/'), not {ADMIN_URL!r}"

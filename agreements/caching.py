@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -75,6 +76,9 @@ def agreements_touched_by(instance):
 
 def register_changed(sender, instance, raw=False, **kwargs):
     bump_register_version()
+    # Again at commit: a request served in between read the old rows and kept its answer under
+    # the new version, which would otherwise outlive an unpublish for the whole cache timeout.
+    transaction.on_commit(bump_register_version, using=kwargs.get("using"))
     # An agreement's Last-Modified moves when anything it shows changes; a fixture load (raw) is
     # the dataset itself and must leave the rows exactly as the fixture says.
     if not raw:

@@ -7,6 +7,7 @@ events and sectors count public agreements only.
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -15,7 +16,7 @@ from rest_framework import viewsets
 from rest_framework.permissions import AllowAny
 
 from agreements.filters import MAX_AMOUNT, AgreementFilterSet
-from agreements.models import Agreement, Citation, Commitment, Event, Organization, Relation, Sector
+from agreements.models import Agreement, Citation, Commitment, Event, Organization, Party, Relation, Sector
 
 from . import serializers
 from .conditional import ConditionalGetMixin
@@ -61,7 +62,10 @@ def amount_parameter(name, description):
 # What AgreementFilterSet accepts, stated in the schema so that clients (and fuzzers) know the limits.
 AGREEMENT_PARAMETERS = [
     OpenApiParameter(
-        "q", {"type": "string", "maxLength": 200}, description="Words in the title, summary or a party's name."
+        "q",
+        # A NUL byte is refused (PostgreSQL cannot compare it): the schema says so.
+        {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$"},
+        description="Words in the title, summary or a party's name.",
     ),
     slug_parameter("sector", "a sector"),
     slug_parameter("party", "an organisation that is a party to a public agreement"),
@@ -73,6 +77,41 @@ AGREEMENT_PARAMETERS = [
     ),
     amount_parameter("value_min", "Value at least"),
     amount_parameter("value_max", "Value at most"),
+]
+
+
+# What AgreementSerializer reads of an agreement and of a party (the list's querysets load nothing else).
+LIST_COLUMNS = [
+    "slug",
+    "title",
+    "kind",
+    "status",
+    "signed_on",
+    "signed_on_precision",
+    "value_amount",
+    "value_currency",
+    "value_approximate",
+    "value_basis",
+    "sector__slug",
+    "sector__name",
+    "event__slug",
+    "event__name",
+    "group__slug",
+    "group__name",
+    "group__amount",
+    "group__currency",
+    "group__approximate",
+    "group__basis",
+]
+LIST_PARTY_COLUMNS = [
+    "agreement",
+    "side",
+    "role",
+    "signed_by",
+    "signer_title",
+    "organization__slug",
+    "organization__name",
+    "organization__country",
 ]
 
 
@@ -121,6 +160,12 @@ class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = []
     detail_serializer_class = None
 
+    def get_object(self):
+        # PostgreSQL refuses a NUL byte in any text comparison (a 500); no slug holds one.
+        if "\x00" in self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""):
+            raise Http404
+        return super().get_object()
+
     def get_serializer_class(self):
         if self.action == "retrieve" and self.detail_serializer_class is not None:
             return self.detail_serializer_class
@@ -155,6 +200,20 @@ class AgreementViewSet(PublicReadOnlyViewSet):
     def get_queryset(self):
         """Five queries for any number of rows: agreements (with sector, event, group), parties, commitments,
         sources; the detail adds relations to other public agreements."""
+        if self.action == "list":
+            # Only the columns the list shows: no summary, places or search document to read and convert.
+            return (
+                Agreement.objects.public()
+                .select_related("sector", "event", "group")
+                .only(*LIST_COLUMNS)
+                .prefetch_related(
+                    Prefetch(
+                        "parties", queryset=Party.objects.select_related("organization").only(*LIST_PARTY_COLUMNS)
+                    ),
+                    Prefetch("commitments", queryset=Commitment.objects.order_by("position")),
+                    Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("pk")),
+                )
+            )
         queryset = (
             Agreement.objects.public()
             .with_relations()
@@ -227,7 +286,11 @@ class OrganizationViewSet(PublicReadOnlyViewSet):
 class EventViewSet(PublicReadOnlyViewSet):
     """Events, all of them: counts and totals cover public agreements only."""
 
-    queryset = Event.objects.annotate(agreement_count=public_agreement_count("event")).order_by("-starts_on", "name")
+    queryset = (
+        Event.objects.select_related("announced_source")
+        .annotate(agreement_count=public_agreement_count("event"))
+        .order_by("-starts_on", "name")
+    )
     serializer_class = serializers.EventSerializer
     detail_serializer_class = serializers.EventDetailSerializer
 

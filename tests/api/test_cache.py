@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils.http import http_date
 
+from agreements.caching import memoize
 from agreements.models import Agreement, PublicationState
 from tests.factories import AgreementFactory, CitationFactory, OrganizationFactory, PartyFactory
 
@@ -154,3 +155,14 @@ def test_the_cache_is_off_without_a_shared_cache(client, settings):
 
 def test_http_date_helper_matches_the_header_format():
     assert http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def test_an_answer_computed_before_a_save_commits_is_not_kept(answer_cache, django_capture_on_commit_callbacks):
+    """A request served between a save and its commit reads the old rows: what it keeps must not outlive the commit."""
+    agreement = AgreementFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement.publication_state = PublicationState.DRAFT
+        agreement.save()
+        memoize(("answer",), lambda: "still published")
+
+    assert memoize(("answer",), lambda: "unpublished") == "unpublished"

@@ -103,3 +103,11 @@ def test_rate_counts_per_client_address(client, deal, settings):
     assert client.get(LIST_URL, REMOTE_ADDR="192.0.2.1").status_code == 200
     assert client.get(LIST_URL, REMOTE_ADDR="192.0.2.1").status_code == 429
     assert client.get(LIST_URL, REMOTE_ADDR="192.0.2.2").status_code == 200
+
+
+@pytest.mark.parametrize("url", [f"{url}%00/" for url in URLS] + [f"{LIST_URL}a%00b/"])
+def test_a_slug_with_a_null_character_is_a_json_404(client, deal, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")

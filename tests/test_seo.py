@@ -65,3 +65,12 @@ def test_robots_allows_all_disallows_admin_and_points_to_the_sitemap(client):
     assert "Allow: /" in body
     assert "Disallow: /admin/" in body
     assert f"Sitemap: http://testserver{reverse('agreements:sitemap')}" in body
+
+
+def test_unknown_address_gets_the_site_404_page(client, settings):
+    settings.DEBUG = False
+    response = client.get("/agreements/no-such-agreement/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "There is no public record at this address." in html
+    assert 'href="/agreements/"' in html

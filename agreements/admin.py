@@ -28,7 +28,7 @@ from .models import (
     Sector,
     Source,
 )
-from .resources import AgreementResource
+from .resources import AgreementResource, TextOnlyXLSX
 
 PUBLISH_PERMISSION = "agreements.publish_agreement"
 
@@ -156,7 +156,7 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     form = AgreementAdminForm
     resource_classes = [AgreementResource]
     import_formats = [base_formats.CSV, base_formats.XLSX]
-    export_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = [base_formats.CSV, TextOnlyXLSX]
     list_display = [
         "title",
         "kind",

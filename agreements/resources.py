@@ -20,15 +20,19 @@ A backslash keeps a ";", "|" or "\\" that belongs to a name. When a row has one 
 the agreement's parties of that side (or its citations) become exactly the file's list: items that
 are not listed are removed, listed items are added or updated (a citation's claim is kept). A file
 without the column leaves them alone. The export writes the same columns, so an exported file
-imports back to the same data.
+imports back to the same data; in a workbook, text that starts with "=" is a text cell, not a formula
+(`TextOnlyXLSX`).
 """
 
 import datetime
+import io
 from collections import defaultdict, namedtuple
 
+import openpyxl
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from import_export import fields, resources, widgets
+from import_export.formats import base_formats
 
 from .models import (
     Agreement,
@@ -429,3 +433,25 @@ def replace_citations(agreement, items):
         for key, item in wanted.items()
         if key not in existing
     )
+
+
+class TextOnlyXLSX(base_formats.XLSX):
+    """XLSX whose cells hold values only: text that starts with "=" stays text.
+
+    openpyxl writes such a string as a formula, which a spreadsheet would run and which reads back
+    empty (the file holds no computed value), so a title like "=SUM(1,2)" would not survive an
+    export and re-import. Written as a text cell it shows as written and imports back unchanged.
+    """
+
+    def export_data(self, dataset, **kwargs):
+        content = super().export_data(dataset, **kwargs)
+        if not any(isinstance(value, str) and value.startswith("=") for row in dataset for value in row):
+            return content
+        workbook = openpyxl.load_workbook(io.BytesIO(content))
+        for row in workbook.active.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()

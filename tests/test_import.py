@@ -640,3 +640,37 @@ def test_admin_export_carries_the_relation_columns(admin_client, relations):
     exported = tablib.Dataset().load(response.content.decode(), format="csv")
     assert exported.headers == COLUMNS
     assert (exported.dict[0]["kz_parties"], exported.dict[0]["sources"]) == ("ktz|buyer", "akorda-2025-11-06")
+
+
+def admin_export(client, file_format):
+    response = client.get(reverse("admin:agreements_agreement_export"))
+    form = response.context["form"]
+    data = {name: "on" for name, field in form.fields.items() if field.initial is True}
+    data.update({"format": file_format, "resource": form.fields["resource"].initial or "0"})
+    return client.post(reverse("admin:agreements_agreement_export"), data)
+
+
+@pytest.mark.parametrize(("file_format", "file_name"), [("0", "agreements.csv"), ("1", "agreements.xlsx")])
+def test_admin_export_and_import_keep_text_that_looks_like_a_formula(admin_client, relations, file_format, file_name):
+    agreement = AgreementFactory(
+        slug="formula", sector=SectorFactory(slug="transport"), title="=SUM(1,2)", summary="=cheap", places="+Astana"
+    )
+    PartyFactory(agreement=agreement, organization=relations["ktz"], signed_by="=A", signer_title="@B")
+    expected = normalized()
+
+    exported = admin_export(admin_client, file_format).content
+    if file_name.endswith(".xlsx"):
+        # A formula would run in a spreadsheet and read back empty: the cells hold text.
+        sheet = openpyxl.load_workbook(io.BytesIO(exported)).active
+        assert {cell.data_type for row in sheet.iter_rows() for cell in row} <= {"s", "n", "b"}
+    Agreement.objects.all().delete()
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_import"),
+        {"format": file_format, "import_file": SimpleUploadedFile(file_name, exported)},
+    )
+    assert "confirm_form" in response.context, row_errors(response.context["result"])
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_process_import"), response.context["confirm_form"].initial
+    )
+    assert response.status_code == 302
+    assert normalized() == expected

@@ -15,3 +15,7 @@ class AgreementsConfig(AppConfig):
         from .caching import connect_signals
 
         connect_signals()
+
+        from . import search
+
+        search.connect_signals()

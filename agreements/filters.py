@@ -62,7 +62,14 @@ class AgreementFilterSet(django_filters.FilterSet):
         max_length=2,
         validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code, such as KZ or US.")],
     )
-    event = django_filters.ModelChoiceFilter(queryset=Event.objects.all(), to_field_name="slug", label="Event")
+    event = django_filters.ModelChoiceFilter(
+        # Events with a public agreement only: one being prepared is not published anywhere.
+        queryset=Event.objects.filter(
+            Exists(Agreement.objects.filter(event=OuterRef("pk"), publication_state=PUBLISHED))
+        ),
+        to_field_name="slug",
+        label="Event",
+    )
     signed_after = django_filters.DateFilter(
         field_name="signed_on",
         lookup_expr="gte",

@@ -7,6 +7,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -344,13 +345,25 @@ class Totals:
         }
 
 
+class InlineText(Value):
+    """A constant text written into the SQL itself rather than bound as a parameter.
+
+    SQLite can use a partial index (`WHERE publication_state = 'published'`) well only when the query
+    states that literal: bound as a parameter, the totals of one sector at 100,000 agreements took
+    20-30 ms instead of 2-5 ms. Only for constants of the code, never for visitor input.
+    """
+
+    def as_sql(self, compiler, connection):
+        return "'{}'".format(str(self.value).replace("'", "''")), []
+
+
 class AgreementQuerySet(models.QuerySet):
     def public(self):
         """The one definition of what the public may see: published records only.
 
-        Compared with an explicit Value so SQLite can use the partial indexes on the state column.
+        Compared with a literal so SQLite can use the partial indexes on the state column.
         """
-        return self.filter(publication_state=Value(PublicationState.PUBLISHED))
+        return self.filter(publication_state=InlineText(PublicationState.PUBLISHED.value))
 
     def binding(self):
         return self.filter(kind__in=Kind.binding())
@@ -369,6 +382,12 @@ class AgreementQuerySet(models.QuerySet):
         return self.select_related("sector", "event", "group").prefetch_related(
             models.Prefetch("parties", queryset=Party.objects.select_related("organization"))
         )
+
+    def refresh_search_documents(self):
+        """Rebuild the stored full-text document of these agreements (PostgreSQL; a no-op on SQLite)."""
+        from .search import refresh_search_documents
+
+        return refresh_search_documents(self)
 
     def totals(self):
         """Count and value of this selection: two aggregate queries (the second returns a row per group).
@@ -475,8 +494,11 @@ class Agreement(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Title, summary and party names as a tsvector, kept current by agreements.search (PostgreSQL,
+    # GIN-indexed there); always null on SQLite, where search matches words instead.
+    search_document = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "search_document"])
     objects = AgreementManager()
 
     class Meta:
@@ -513,8 +535,10 @@ class Agreement(models.Model):
             models.CheckConstraint(condition=Q(status__in=Status.values), name="agreement_status_valid"),
         ]
         indexes = [
+            # PostgreSQL also gets these two in NULLS LAST order (migration 0003); SQLite cannot
+            # declare NULLS LAST in an index but already sorts NULLs last in a DESC order.
             models.Index(
-                fields=["sector", "-signed_on"],
+                fields=["sector", "-signed_on", "title"],
                 name="agreement_public_sector_idx",
                 condition=Q(publication_state="published"),
             ),

@@ -154,3 +154,14 @@ def test_csv_link_export_leaves_hidden_out(client, world):
     assert b"published-deal" in body
     assert b"Secretxyz" not in body
     assert b"secret-deal" not in body
+
+
+def test_an_event_with_drafts_only_is_not_published(client):
+    from tests.factories import AgreementFactory, EventFactory
+
+    event = EventFactory(name="Visit being prepared")
+    AgreementFactory(event=event, publication_state="draft")
+    assert client.get(event.get_absolute_url()).status_code == 404
+    listing = client.get("/agreements/", {"event": event.slug})
+    assert listing.status_code == 400
+    assert "Visit being prepared" not in client.get("/agreements/").content.decode()

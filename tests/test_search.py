@@ -146,6 +146,48 @@ def test_empty_text_leaves_the_queryset_alone(locomotives):
 def test_full_text_search_is_used_on_postgresql_only(locomotives):
     sql = str(search_agreements(Agreement.objects.public(), "locomotive").query)
     if connection.vendor == "postgresql":
-        assert "websearch_to_tsquery" in sql and "to_tsvector" in sql
+        # The stored, GIN-indexed document: no tsvector is computed per row at query time.
+        assert "websearch_to_tsquery" in sql and '"search_document"' in sql and "to_tsvector" not in sql
     else:
         assert "LIKE" in sql
+
+
+def test_renaming_a_party_organisation_changes_what_is_found(locomotives, aircraft):
+    """On PostgreSQL the stored document is rebuilt when an organisation is renamed; SQLite matches words."""
+    assert found("Stadler") == set()
+    organization = locomotives.parties.get(organization__short_name="WAB").organization
+    organization.name = "Stadler Rail"
+    organization.save()
+    assert found("Stadler") == {locomotives.slug}
+    assert found("wabtec") == set()
+
+
+def test_editing_parties_and_titles_changes_what_is_found(locomotives, aircraft):
+    boeing = aircraft.parties.get()
+    boeing.delete()
+    assert found("boeing") == set()
+    PartyFactory(agreement=aircraft, organization=OrganizationFactory(name="Airbus", short_name=""))
+    assert found("airbus") == {aircraft.slug}
+    aircraft.title = "Helicopter purchase"
+    aircraft.save()
+    assert found("helicopter") == {aircraft.slug}
+    assert found("aircraft") == set()
+
+
+def test_a_fixture_load_builds_the_search_document(locomotives, tmp_path):
+    from django.core.management import call_command
+
+    fixture = tmp_path / "register.json"
+    call_command(
+        "dumpdata",
+        "agreements.organization",
+        "agreements.sector",
+        "agreements.agreement",
+        "agreements.party",
+        output=str(fixture),
+        natural_foreign=True,
+    )
+    Agreement.objects.all().delete()
+    assert found("wabtec") == set()
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert found("wabtec") == {locomotives.slug}

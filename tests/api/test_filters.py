@@ -45,11 +45,11 @@ def pair(db):
         kind=Kind.MEMORANDUM,
         status=Status.ANNOUNCED,
         sector=SectorFactory(slug="mining", name="Mining"),
+        event=EventFactory(slug="other-visit"),
         signed_on=datetime.date(2025, 11, 6),
         value_amount=Decimal("1000000"),
     )
     PartyFactory(agreement=minerals, organization=OrganizationFactory(slug="tau-ken", name="Tau-Ken Samruk"))
-    EventFactory(slug="other-visit")
     return locomotives, minerals
 
 
@@ -76,7 +76,7 @@ def slugs(client, **params):
         ({"country": "us"}, {"locomotives"}),
         ({"country": "CN"}, set()),
         ({"event": "washington"}, {"locomotives"}),
-        ({"event": "other-visit"}, set()),
+        ({"event": "other-visit"}, {"minerals"}),
         ({"signed_after": "2025-10-01"}, {"minerals"}),
         ({"signed_after": "2025-12-01"}, set()),
         ({"signed_before": "2025-10-01"}, {"locomotives"}),

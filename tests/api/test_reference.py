@@ -25,9 +25,10 @@ def test_organization_list_and_detail(client, db):
     listing = get_json(client, "/api/v1/organizations/")
     detail = get_json(client, "/api/v1/organizations/wabtec/")
 
-    assert listing["count"] == 2
-    assert [row["slug"] for row in listing["results"]] == ["idle", "wabtec"]
-    assert listing["results"][0]["agreement_count"] == 0
+    # An organisation with no public agreement is not published: not listed, and its page is a 404.
+    assert listing["count"] == 1
+    assert [row["slug"] for row in listing["results"]] == ["wabtec"]
+    assert client.get("/api/v1/organizations/idle/").status_code == 404
     assert detail == {
         "slug": "wabtec",
         "name": "Wabtec",
@@ -72,7 +73,9 @@ def test_event_list_and_detail(client, db):
     listing = get_json(client, "/api/v1/events/")
     detail = get_json(client, "/api/v1/events/washington-2025/")
 
-    assert [row["slug"] for row in listing["results"]] == ["washington-2025", "older"]
+    # An event with no public agreement yet (one being prepared) is not published.
+    assert [row["slug"] for row in listing["results"]] == ["washington-2025"]
+    assert client.get("/api/v1/events/older/").status_code == 404
     assert detail["name"] == "Washington visit"
     assert (detail["starts_on"], detail["ends_on"], detail["place"]) == ("2025-11-06", "2025-11-07", "Washington, D.C.")
     assert detail["announced"] == {

@@ -195,12 +195,18 @@ def release(agreement):
 
 def release_package(queryset, request):
     """The package: two queries for the publication date, then the releases with their prefetches."""
+    header, releases = release_package_parts(queryset, request)
+    return {**header, "releases": list(releases)}
+
+
+def release_package_parts(queryset, request):
+    """The package without its releases, and the releases as a generator (for a streamed answer)."""
     queryset = with_citations(queryset.with_relations()).prefetch_related("commitments")
     last_change = queryset.order_by().aggregate(last=Max("updated_at"))["last"]
-    return {
+    header = {
         "uri": request.build_absolute_uri(),
         "version": OCDS_VERSION,
         "publishedDate": timestamp(last_change or datetime.datetime.now(datetime.UTC)),
         "publisher": {"name": "kzdeals", "uri": settings.SITE_URL + "/"},
-        "releases": [release(agreement) for agreement in iterate(queryset)],
     }
+    return header, (release(agreement) for agreement in iterate(queryset))

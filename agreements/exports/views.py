@@ -7,6 +7,7 @@ looks at anything but `Agreement.objects.public()`, through `AgreementFilterSet`
 import io
 from functools import wraps
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 from openpyxl import Workbook
@@ -78,22 +79,33 @@ def json_value(value):
     return str(value) if value is not None and not isinstance(value, bool | str | list) else value
 
 
+def streamed_json_object(head, array_key, items):
+    """`{**head, array_key: [items...]}` written piece by piece: memory stays flat in the number of items."""
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    yield encoder.encode(head)[:-1] + ("," if head else "") + encoder.encode(array_key) + ":["
+    for position, item in enumerate(items):
+        yield ("," if position else "") + encoder.encode(item)
+    yield "]}"
+
+
+def streamed_json(chunks, status=200):
+    return StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8", status=status)
+
+
 @filtered
 def agreements_json(request, queryset):
-    """Typed rows with the CSV's columns: amounts as decimal strings, lists as lists."""
-    rows = [{key: json_value(value) for key, value in row.items()} for row in tabular.agreement_rows(queryset, request)]
-    return JsonResponse(
-        {"totals": queryset.totals().as_dict(), "agreements": rows}, json_dumps_params={"ensure_ascii": False}
-    )
+    """Typed rows with the CSV's columns: amounts as decimal strings, lists as lists; streamed."""
+    rows = ({key: json_value(value) for key, value in row.items()} for row in tabular.agreement_rows(queryset, request))
+    return streamed_json(streamed_json_object({"totals": queryset.totals().as_dict()}, "agreements", rows))
 
 
 @filtered
 def ocds_release_package(request, queryset):
-    package = ocds.release_package(queryset, request)
-    if not package["releases"]:
+    if not queryset.exists():
         # The schema requires at least one release: an empty package would not be valid OCDS.
         return JsonResponse({"detail": "No public agreement matches these parameters."}, status=404)
-    return JsonResponse(package, json_dumps_params={"ensure_ascii": False})
+    header, releases = ocds.release_package_parts(queryset, request)
+    return streamed_json(streamed_json_object(header, "releases", releases))
 
 
 @filtered

@@ -75,7 +75,21 @@ def energy(db):
     return SectorFactory(slug="energy", name="Energy")
 
 
-SCHEMA_DIR = Path(os.environ.get("OCDS_SCHEMA_DIR", settings.BASE_DIR.parent / "shared" / "schemas" / "ocds-1.1.5"))
+def ocds_schema_dir():
+    """OCDS_SCHEMA_DIR, else `../shared/schemas/ocds-1.1.5` beside the project, else the workplace's copy.
+
+    A missing schema fails the tests loudly (FileNotFoundError below); it never skips them.
+    """
+    if os.environ.get("OCDS_SCHEMA_DIR"):
+        return Path(os.environ["OCDS_SCHEMA_DIR"])
+    candidates = [
+        settings.BASE_DIR.parent / "shared" / "schemas" / "ocds-1.1.5",
+        Path("/work/shared/schemas/ocds-1.1.5"),
+    ]
+    return next((path for path in candidates if path.is_dir()), candidates[0])
+
+
+SCHEMA_DIR = ocds_schema_dir()
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +109,9 @@ def validator():
 
 def errors(validator, package):
     return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(package)]
+
+
+def body_json(response):
+    """The JSON of an answer, streamed or not (the JSON and OCDS exports stream)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return json.loads(content)

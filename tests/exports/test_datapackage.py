@@ -4,6 +4,7 @@ import frictionless
 from django.urls import reverse
 
 from agreements.exports.tabular import AGREEMENT_COLUMNS, PARTY_COLUMNS, SOURCE_COLUMNS
+from tests.exports.conftest import body_json
 
 from .conftest import body
 
@@ -13,7 +14,7 @@ CSV_ENDPOINTS = {"agreements": "agreements-csv", "parties": "parties-csv", "sour
 def get_descriptor(client, **params):
     response = client.get(reverse("exports:datapackage"), params)
     assert response.status_code == 200
-    return response.json()
+    return body_json(response)
 
 
 def test_descriptor_fields_are_the_csv_columns(client, db):

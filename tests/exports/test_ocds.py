@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import DatePrecision, Status
+from tests.exports.conftest import body_json
 from tests.factories import AgreementFactory, GroupFactory
 
 from .conftest import errors, make_deal
@@ -12,7 +13,7 @@ from .conftest import errors, make_deal
 def get_package(client, **params):
     response = client.get(reverse("exports:ocds-release-package"), params)
     assert response.status_code == 200
-    return response.json()
+    return body_json(response)
 
 
 def test_format_checker_checks_dates_and_uris(validator):
@@ -130,4 +131,4 @@ def test_filtered_package_has_only_the_filtered_releases(client, deals, energy, 
 def test_empty_selection_is_not_found_rather_than_an_invalid_package(client, hidden):
     response = client.get(reverse("exports:ocds-release-package"))
     assert response.status_code == 404
-    assert "No public agreement" in response.json()["detail"]
+    assert "No public agreement" in body_json(response)["detail"]

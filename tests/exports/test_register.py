@@ -6,19 +6,20 @@ import frictionless
 from django.urls import reverse
 
 from agreements.models import Agreement
+from tests.exports.conftest import body_json
 
 from .conftest import body, errors
 from .test_datapackage import CSV_ENDPOINTS
 
 
 def test_register_is_a_valid_ocds_release_package(client, register, validator):
-    package = client.get(reverse("exports:ocds-release-package")).json()
+    package = body_json(client.get(reverse("exports:ocds-release-package")))
     assert errors(validator, package) == []
     assert len(package["releases"]) == Agreement.objects.public().count()
 
 
 def test_register_is_a_valid_data_package(client, register, tmp_path):
-    descriptor = client.get(reverse("exports:datapackage")).json()
+    descriptor = body_json(client.get(reverse("exports:datapackage")))
     for resource in descriptor["resources"]:
         response = client.get(reverse(f"exports:{CSV_ENDPOINTS[resource['name']]}"))
         (tmp_path / f"{resource['name']}.csv").write_bytes(body(response))
@@ -30,5 +31,5 @@ def test_register_is_a_valid_data_package(client, register, tmp_path):
 
 
 def test_register_json_totals_match_the_rows(client, register):
-    data = client.get(reverse("exports:agreements-json")).json()
+    data = body_json(client.get(reverse("exports:agreements-json")))
     assert data["totals"]["count"] == len(data["agreements"]) == Agreement.objects.public().count()

@@ -5,6 +5,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from agreements.exports.tabular import AGREEMENT_COLUMNS
+from tests.exports.conftest import body_json
 from tests.factories import AgreementFactory, GroupFactory
 
 
@@ -43,7 +44,7 @@ def test_json_has_totals_and_typed_rows(client, deals, hidden):
     AgreementFactory(group=group, value_amount=None)
     response = client.get(reverse("exports:agreements-json"))
     assert response.status_code == 200
-    data = response.json()
+    data = body_json(response)
     assert data["totals"]["count"] == 4
     [usd] = data["totals"]["by_currency"]
     assert Decimal(usd["total"]) == Decimal("1200000000")
@@ -62,6 +63,6 @@ def test_json_has_totals_and_typed_rows(client, deals, hidden):
 def test_json_totals_follow_the_filters(client, deals, energy):
     deals(1, sector=energy)
     deals(2)
-    data = client.get(reverse("exports:agreements-json"), {"sector": "energy"}).json()
+    data = body_json(client.get(reverse("exports:agreements-json"), {"sector": "energy"}))
     assert data["totals"]["count"] == 1
     assert [row["sector"] for row in data["agreements"]] == ["energy"]

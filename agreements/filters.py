@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .models import Agreement, Event, Kind, Organization, Party, PublicationState, Sector, Status
-from .search import search_agreements
+from .search import relevance, search_agreements
 
 ORDERINGS = {
     "signed_on": [F("signed_on").asc(nulls_last=True), "title"],
@@ -116,8 +116,13 @@ class AgreementFilterSet(django_filters.FilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        if not (self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("ordering")):
-            queryset = queryset.order_by(*ORDERINGS[DEFAULT_ORDERING])
+        cleaned = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        if not cleaned.get("ordering"):
+            ordering = ORDERINGS[DEFAULT_ORDERING]
+            if cleaned.get("q", "").strip():
+                # A search without an explicit order: best matches first, then newest first.
+                ordering = [relevance(queryset, cleaned["q"]).desc(), *ordering]
+            queryset = queryset.order_by(*ordering)
         return queryset
 
     def filter_search(self, queryset, name, value):

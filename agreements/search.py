@@ -5,16 +5,17 @@ its title (weight A), its summary (B) and the names and short names of its parti
 (C). `refresh_search_documents()` rebuilds it, and the signals below call it whenever one of those
 changes (an agreement, a party, an organisation; raw saves of a fixture load too), so a search
 reads the index instead of building a document per row. The visitor's text is read as a web search
-(`websearch_to_tsquery`: quoted phrases, `or`, `-word`), so no input is a syntax error. Results keep
-the FilterSet's ordering (newest first unless asked otherwise). On SQLite the column stays empty
-and each word must appear, case-insensitively, in the title, the summary or a party's name (and a
-`-word` must not).
+(`websearch_to_tsquery`: quoted phrases, `or`, `-word`), so no input is a syntax error. Without an
+explicit `ordering`, results are ranked (`relevance()`): on PostgreSQL by ts_rank over the weighted
+document, on SQLite by where the words occur (title before summary before party names), then newest
+first. On SQLite the column stays empty and each word must appear, case-insensitively, in the
+title, the summary or a party's name (and a `-word` must not).
 """
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Concat
 from django.db.models.signals import post_delete, post_save
 
@@ -26,12 +27,33 @@ MAX_WORDS = 10
 
 def search_agreements(queryset, text):
     """`queryset` narrowed to agreements matching `text`; the caller's ordering is kept."""
-    text = " ".join(text.replace("\x00", " ").split()[:MAX_WORDS])
+    text = _clean(text)
     if not text:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
         return _full_text(queryset, text)
     return _words(queryset, text)
+
+
+def _clean(text):
+    return " ".join(text.replace("\x00", " ").split()[:MAX_WORDS])
+
+
+def relevance(queryset, text):
+    """An expression to order matches by, best first (weights: title A, summary B, party names C)."""
+    text = _clean(text)
+    if connections[queryset.db].vendor == "postgresql":
+        return SearchRank(F("search_document"), SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG))
+    score = Value(0)
+    for word in (token.lstrip("-") for token in text.replace('"', " ").split() if not token.startswith("-")):
+        if word:
+            score = score + Case(
+                When(title__icontains=word, then=Value(4)),
+                When(summary__icontains=word, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+    return score
 
 
 def _party_names():

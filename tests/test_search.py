@@ -191,3 +191,30 @@ def test_a_fixture_load_builds_the_search_document(locomotives, tmp_path):
     assert found("wabtec") == set()
     call_command("loaddata", str(fixture), verbosity=0)
     assert found("wabtec") == {locomotives.slug}
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Boeing", "air-astana-boeing-787"),
+        ("tungsten", "cove-capital-tungsten"),
+        ("locomotives", "wabtec-locomotives"),
+        ("ChatGPT", "openai-chatgpt-edu"),
+        # In a title for one, only in a party's name for the other: the title wins, though newer-first
+        # title order alone would put Arizona State University first.
+        ("university", "colorado-school-of-mines-ulytau-university"),
+    ],
+)
+def test_search_ranks_the_best_match_first_on_either_database(client, register, text, first):
+    """Without an ordering, a search is ranked: the same first hit on SQLite and on PostgreSQL."""
+    results = client.get("/api/v1/agreements/", {"q": text}).json()["results"]
+    assert results, text
+    assert results[0]["slug"] == first
+
+
+def test_an_explicit_ordering_beats_the_ranking(client, register):
+    titles = [
+        row["title"]
+        for row in client.get("/api/v1/agreements/", {"q": "agreement", "ordering": "title"}).json()["results"]
+    ]
+    assert titles == sorted(titles)

@@ -550,6 +550,8 @@ class Agreement(models.Model):
             models.Index(
                 fields=["-published_at"], name="agreement_public_feed_idx", condition=Q(publication_state="published")
             ),
+            # The admin's changelist (all publication states) in its default order.
+            models.Index(fields=["-signed_on", "title"], name="agreement_signed_title_idx"),
             # totals() reads only these columns: an index that holds them all answers without the table.
             models.Index(
                 fields=["sector", "group", "value_currency", "kind", "value_amount", "value_approximate", "updated_at"],

@@ -82,34 +82,32 @@ class AgreementAdminForm(forms.ModelForm):
         return state
 
 
-@admin.action(description="Submit for review", permissions=["change"])
-def submit_for_review(modeladmin, request, queryset):
+def move_to(modeladmin, request, agreements, state, done):
+    """Save each agreement in its new state one by one, so history records the user for each."""
     changed = 0
-    for agreement in queryset.filter(publication_state=PublicationState.DRAFT):
-        agreement.publication_state = PublicationState.REVIEW
+    for agreement in agreements:
+        agreement.publication_state = state
         agreement.save()
         changed += 1
-    modeladmin.message_user(request, f"{changed} agreement(s) submitted for review.", messages.SUCCESS)
+    modeladmin.message_user(request, f"{changed} agreement(s) {done}.", messages.SUCCESS)
+
+
+@admin.action(description="Submit for review", permissions=["change"])
+def submit_for_review(modeladmin, request, queryset):
+    drafts = queryset.filter(publication_state=PublicationState.DRAFT)
+    move_to(modeladmin, request, drafts, PublicationState.REVIEW, "submitted for review")
 
 
 @admin.action(description="Publish", permissions=["publish"])
 def publish(modeladmin, request, queryset):
-    changed = 0
-    for agreement in queryset.exclude(publication_state=PublicationState.PUBLISHED):
-        agreement.publication_state = PublicationState.PUBLISHED
-        agreement.save()
-        changed += 1
-    modeladmin.message_user(request, f"{changed} agreement(s) published.", messages.SUCCESS)
+    unpublished = queryset.exclude(publication_state=PublicationState.PUBLISHED)
+    move_to(modeladmin, request, unpublished, PublicationState.PUBLISHED, "published")
 
 
 @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
 def unpublish(modeladmin, request, queryset):
-    changed = 0
-    for agreement in queryset.filter(publication_state=PublicationState.PUBLISHED):
-        agreement.publication_state = PublicationState.DRAFT
-        agreement.save()
-        changed += 1
-    modeladmin.message_user(request, f"{changed} agreement(s) taken back to draft.", messages.SUCCESS)
+    published = queryset.filter(publication_state=PublicationState.PUBLISHED)
+    move_to(modeladmin, request, published, PublicationState.DRAFT, "taken back to draft")
 
 
 class PartyInline(admin.TabularInline):

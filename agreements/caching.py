@@ -127,8 +127,6 @@ def cached_totals(queryset):
 
 
 def cached_totals_by(queryset, key):
-    from .charts import totals_by
-
     sql = query_key(queryset)
-    compute = lambda: totals_by(queryset, key)  # noqa: E731
+    compute = lambda: queryset.totals_by(key)  # noqa: E731
     return compute() if sql is None else memoize(("totals_by", key, sql), compute)

@@ -397,11 +397,18 @@ class AgreementQuerySet(models.QuerySet):
         of the group is a binding instrument. The count comes from the same two queries, so a list
         that shows totals needs no separate COUNT.
         """
+        return self.totals_by(None).get(None, Totals())
+
+    def totals_by(self, key):
+        """{value of `key`: Totals} (such as per sector), by the rules of `totals()`, in the same two
+        queries; `key=None` gives the whole selection under the key None. A group's value counts once
+        per key value it has members in."""
+        keys = [key] if key else []
         base = self.order_by()
         non_binding = Q(kind__in=Kind.non_binding())
         own = (
             base.filter(group__isnull=True)
-            .values("value_currency")
+            .values(*keys, "value_currency")
             .annotate(
                 total=Sum("value_amount"),
                 non_binding_total=Sum("value_amount", filter=non_binding),
@@ -410,38 +417,48 @@ class AgreementQuerySet(models.QuerySet):
                 approximate_rows=Count("pk", filter=Q(value_approximate=True, value_amount__isnull=False)),
                 last_modified=Max("updated_at"),
             )
-            .order_by("value_currency")
+            .order_by(*keys, "value_currency")
         )
         groups = (
             base.filter(group__isnull=False)
-            .values("group_id", "group__amount", "group__currency", "group__approximate")
+            .values(*keys, "group_id", "group__amount", "group__currency", "group__approximate")
             .annotate(
                 members=Count("pk"),
                 non_binding_members=Count("pk", filter=non_binding),
                 last_modified=Max("updated_at"),
             )
-            .order_by("group_id")
+            .order_by(*keys, "group_id")
         )
-        totals = Totals()
-        by_currency = {}
-        for row in own:
-            totals.count += row["rows"]
+        result, currencies = {}, {}
+
+        def entry(row, currency=None):
+            value = row[key] if key else None
+            totals = result.setdefault(value, Totals())
+            totals.count += row.get("rows", row.get("members", 0))
             totals.last_modified = max(filter(None, [totals.last_modified, row["last_modified"]]), default=None)
+            if currency is None:
+                return totals, None
+            by_currency = currencies.setdefault(value, {})
+            return totals, by_currency.setdefault(currency, CurrencyTotal(currency))
+
+        for row in own:
             if not row["valued"]:
+                entry(row)
                 continue
-            entry = by_currency.setdefault(row["value_currency"], CurrencyTotal(row["value_currency"]))
+            totals, line = entry(row, row["value_currency"])
             non_binding_total = row["non_binding_total"] or Decimal("0")
-            entry.add(row["total"] - non_binding_total, True, row["approximate_rows"] > 0)
-            entry.add(non_binding_total, False, False)
+            line.add(row["total"] - non_binding_total, True, row["approximate_rows"] > 0)
+            line.add(non_binding_total, False, False)
             totals.valued += row["valued"]
         for row in groups:
-            entry = by_currency.setdefault(row["group__currency"], CurrencyTotal(row["group__currency"]))
-            entry.add(row["group__amount"], row["non_binding_members"] == 0, row["group__approximate"])
+            totals, line = entry(row, row["group__currency"])
+            line.add(row["group__amount"], row["non_binding_members"] == 0, row["group__approximate"])
             totals.valued += row["members"]
-            totals.count += row["members"]
-            totals.last_modified = max(filter(None, [totals.last_modified, row["last_modified"]]), default=None)
-        totals.currencies = sorted(by_currency.values(), key=lambda row: (row.currency != "USD", row.currency))
-        return totals
+        for value, by_currency in currencies.items():
+            result[value].currencies = sorted(
+                by_currency.values(), key=lambda line: (line.currency != "USD", line.currency)
+            )
+        return result
 
 
 class AgreementManager(models.Manager.from_queryset(AgreementQuerySet)):

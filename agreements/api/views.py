@@ -28,7 +28,7 @@ from agreements.models import (
     Sector,
 )
 
-from . import serializers
+from . import listing, serializers
 from .conditional import ConditionalGetMixin
 from .errors import InvalidQuery, null_character_errors
 from .pagination import AgreementPagination, Pagination
@@ -87,31 +87,6 @@ AGREEMENT_PARAMETERS = [
     ),
     amount_parameter("value_min", "Value at least"),
     amount_parameter("value_max", "Value at most"),
-]
-
-
-# What AgreementSerializer reads of an agreement (the list's queryset loads nothing else).
-LIST_COLUMNS = [
-    "slug",
-    "title",
-    "kind",
-    "status",
-    "signed_on",
-    "signed_on_precision",
-    "value_amount",
-    "value_currency",
-    "value_approximate",
-    "value_basis",
-    "sector__slug",
-    "sector__name",
-    "event__slug",
-    "event__name",
-    "group__slug",
-    "group__name",
-    "group__amount",
-    "group__currency",
-    "group__approximate",
-    "group__basis",
 ]
 
 
@@ -198,12 +173,12 @@ class AgreementViewSet(PublicReadOnlyViewSet):
     filterset_class = AgreementFilterSet
 
     def get_queryset(self):
-        """Five queries for any number of rows: agreements (with sector, event, group), parties, commitments,
-        sources; the detail adds relations to other public agreements."""
+        """A fixed number of queries for any number of rows: the list reads its page in one statement; the
+        detail reads the agreement (with sector, event, group), its parties, commitments, sources and
+        relations to other public agreements."""
         if self.action == "list":
-            # Only the columns the list shows: no summary, places or search document to read and convert.
-            # build_list reads each page's parties, commitments and sources as rows (attach_list_children).
-            return Agreement.objects.public().select_related("sector", "event", "group").only(*LIST_COLUMNS)
+            # build_list reads the page and its children in one statement (listing.with_children).
+            return Agreement.objects.public()
         queryset = (
             Agreement.objects.public()
             .with_relations()
@@ -251,8 +226,8 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         totals = queryset.totals()
         self.last_modified = totals.last_modified
         self.paginator.known_count = totals.count
-        page = serializers.attach_list_children(self.paginate_queryset(queryset))
-        data = self.get_serializer(page, many=True).data
+        page = self.paginate_queryset(listing.with_children(queryset))
+        data = listing.page_rows(page, self.request)
         return self.paginator.get_paginated_response(data, totals=totals.as_dict())
 
 

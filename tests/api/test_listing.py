@@ -1,0 +1,117 @@
+"""The list writes its rows in one statement (agreements/api/listing.py), with the children as JSON
+from the database: it must give exactly what AgreementSerializer, the documented shape, gives for
+the same agreements (values, types, the order of parties, commitments and sources), on SQLite and
+on PostgreSQL."""
+
+import datetime
+from decimal import Decimal
+
+import orjson
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from agreements.api.renderers import ORJSONRenderer
+from agreements.api.serializers import AgreementSerializer
+from agreements.models import Agreement, DatePrecision, Kind, Role, Side, Supports
+from tests.factories import (
+    AgreementFactory,
+    CitationFactory,
+    CommitmentFactory,
+    GroupFactory,
+    OrganizationFactory,
+    PartyFactory,
+    SourceFactory,
+)
+
+from .conftest import LIST_URL, get_json
+
+
+def documented(slugs):
+    """AgreementSerializer's output (DRF's generic field machinery) for these agreements, as JSON."""
+    request = RequestFactory().get(LIST_URL, HTTP_HOST="testserver")
+    agreements = Agreement.objects.public().with_relations().filter(slug__in=slugs)
+    by_slug = {agreement.slug: agreement for agreement in agreements}
+    data = AgreementSerializer([by_slug[slug] for slug in slugs], many=True, context={"request": request}).data
+    return orjson.loads(ORJSONRenderer().render(data))
+
+
+def assert_list_matches_serializer(client):
+    results = get_json(client, LIST_URL, page_size=100)["results"]
+    assert results
+    assert results == documented([row["slug"] for row in results])
+    return results
+
+
+def test_the_dataset_lists_exactly_as_the_serializer_writes_it(client, register):
+    results = assert_list_matches_serializer(client)
+
+    assert len(results) == 20
+    assert any(row["commitments"] for row in results)
+    assert any(source["disputes"] for row in results for source in row["sources"])
+
+
+@pytest.mark.django_db
+def test_odd_values_survive_the_sql_json(client):
+    """Quotes, backslashes, Cyrillic and emoji; cents; empty and null fields; partial dates; ordering."""
+    sector = AgreementFactory().sector
+    odd = AgreementFactory(
+        sector=sector,
+        slug="odd",
+        title='A "quoted" \\ back-slashed title — Қазақстан 🚂',
+        kind=Kind.MEMORANDUM,
+        signed_on=datetime.date(2025, 9, 1),
+        signed_on_precision=DatePrecision.MONTH,
+        value_amount=Decimal("1234567.89"),
+        value_approximate=True,
+    )
+    # Parties in the order the API promises: by side, then the organisation's name (not insertion).
+    for name, side in [("Zeta LLP", Side.US), ("Alpha <b>&</b>", Side.US), ("Бета", Side.KZ)]:
+        PartyFactory(agreement=odd, organization=OrganizationFactory(name=name), side=side, role=Role.SUPPLIER)
+    PartyFactory(agreement=odd, organization=OrganizationFactory(name="Quiet"), side=Side.KZ, signed_by="")
+    CommitmentFactory(agreement=odd, position=2, description="second", quantity=Decimal("0.5"), due_on=None)
+    CommitmentFactory(agreement=odd, position=1, description="first", quantity=None, unit="")
+    CitationFactory(
+        agreement=odd,
+        source=SourceFactory(url="", published_on=None, language=""),
+        supports=Supports.VALUE,
+        claim="about $1.2m",
+        claim_amount=Decimal("1200000.10"),
+        claim_approximate=True,
+        disputes=True,
+    )
+    CitationFactory(agreement=odd, source=SourceFactory(), claim_amount=None, disputes=False)
+    group = GroupFactory(amount=Decimal("750000000.05"))
+    AgreementFactory(sector=sector, slug="member", group=group, value_amount=None, signed_on=None)
+    AgreementFactory(sector=sector, slug="bare", value_amount=None, signed_on=datetime.date(2024, 1, 1))
+
+    results = assert_list_matches_serializer(client)
+
+    odd_row = next(row for row in results if row["slug"] == "odd")
+    assert odd_row["signed_on"] == "2025-09"
+    assert odd_row["value"]["amount"] == "1234567.89"
+    assert [party["organization"]["name"] for party in odd_row["parties"]] == [
+        "Quiet",
+        "Бета",
+        "Alpha <b>&</b>",
+        "Zeta LLP",
+    ]
+    assert [item["description"] for item in odd_row["commitments"]] == ["first", "second"]
+    assert [item["quantity"] for item in odd_row["commitments"]] == [None, "0.50"]
+    assert [source["claim_amount"] for source in odd_row["sources"]] == ["1200000.10", None]
+    assert [source["disputes"] for source in odd_row["sources"]] == [True, False]
+    member = next(row for row in results if row["slug"] == "member")
+    assert member["value"] is None and member["group"]["value"]["amount"] == "750000000.05"
+    bare = next(row for row in results if row["slug"] == "bare")
+    assert bare["parties"] == bare["commitments"] == bare["sources"] == []
+
+
+def test_one_statement_reads_the_page_and_its_children(client, deals):
+    deals(30)
+    with CaptureQueriesContext(connection) as captured:
+        data = get_json(client, LIST_URL, page_size=30)
+
+    assert all(row["parties"] and row["commitments"] and row["sources"] for row in data["results"])
+    page_queries = [query["sql"] for query in captured if "agreements_party" in query["sql"]]
+    assert len(page_queries) == 1, page_queries

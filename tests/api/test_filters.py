@@ -262,3 +262,23 @@ def test_party_with_only_unpublished_agreements_is_refused_as_on_the_page(client
 
     assert list(data["errors"]) == ["party"]
     assert Agreement.objects.filter(parties__organization=hidden_party).exists()
+
+
+@pytest.mark.django_db
+def test_each_filterset_has_filters_of_its_own():
+    """AgreementFilterSet copies its filters without deepcopy (FilterCopies): nothing may be shared."""
+    first = AgreementFilterSet({"ordering": "title"})
+    second = AgreementFilterSet({"ordering": "-title"})
+    base = AgreementFilterSet.base_filters
+
+    for name in base:
+        assert first.filters[name] is not second.filters[name] is not base[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+        assert first.filters[name].extra is not second.filters[name].extra
+    # A method filter calls its own filterset's method, not another's.
+    assert first.filters["ordering"].filter.f is first.filters["ordering"]
+    assert list(first.qs.query.order_by) != list(second.qs.query.order_by)
+    # Building a ModelChoiceFilter's field writes its queryset into its own extra, not the class's.
+    assert first.filters["party"].field.queryset.model.__name__ == "Organization"
+    assert "queryset" in first.filters["party"].extra
+    assert first.filters["party"].extra is not base["party"].extra

@@ -1,12 +1,16 @@
 """Throughput and latency of kzdeals at scale, beside Datasette serving the same SQLite file.
 
-`make bench` (or `.venv/bin/python bench/run.py`): builds a fresh SQLite register of synthetic
-agreements with `generate_register`, serves it with gunicorn (2 sync workers, production settings)
-and, when bench/.venv has it (bench/requirements.txt), with Datasette, then loads each URL in turn
-with wrk (or a small Python load generator) and writes the table to bench/results/latest.md.
+`make bench` (or `.venv/bin/python bench/run.py`): for each size, builds a SQLite register of synthetic
+agreements with `generate_register` (or reuses the one a previous run finished for that size and
+schema), serves it with gunicorn (2 sync workers, production settings) and, when bench/.venv has it
+(bench/requirements.txt), with Datasette, then loads each URL in turn with wrk (or a small Python
+load generator). Then the same kzdeals requests on PostgreSQL (Datasette reads SQLite only). One
+table with every figure goes to bench/results/latest.md (and latest.json).
 
-Environment: BENCH_AGREEMENTS (100000), BENCH_DURATION seconds per URL (10), BENCH_CONNECTIONS (16),
-BENCH_ROUNDS (1), BENCH_REUSE_DB=1 to keep a database already built for that size.
+Environment: BENCH_SIZES ("10000 100000 1000000"), BENCH_POSTGRES_SIZES ("100000"; empty to skip),
+BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/kzdeals_bench, dropped and made anew),
+BENCH_DURATION seconds per URL (10), BENCH_CONNECTIONS (16), BENCH_ROUNDS (2), BENCH_FRESH_DB=1 to
+generate every SQLite database anew.
 """
 
 import json
@@ -35,23 +39,45 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 DATASETTE = BENCH / ".venv" / "bin" / "datasette"
 
-AGREEMENTS = int(os.environ.get("BENCH_AGREEMENTS", "100000"))
+SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000 100000 1000000").split()]
+POSTGRES_SIZES = [int(size) for size in os.environ.get("BENCH_POSTGRES_SIZES", "100000").split()]
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/kzdeals_bench")
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 CACHE_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-REUSE_DB = os.environ.get("BENCH_REUSE_DB") == "1"
-DATABASE = BENCH / f"register-{AGREEMENTS}.sqlite3"
+FRESH_DB = os.environ.get("BENCH_FRESH_DB") == "1"
 SECTOR_SLUG = "synthetic-energy"
 SEARCH_WORD = "pipeline"
 
 
-def server_env():
+class Target:
+    """One database to measure: a SQLite file (which Datasette serves too) or a PostgreSQL database."""
+
+    def __init__(self, size, engine):
+        self.size, self.engine = size, engine
+        if engine == "sqlite":
+            self.path = BENCH / f"register-{size}.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self.path, self.url = None, POSTGRES_URL
+
+    @property
+    def label(self):
+        return f"{self.size:,} agreements, {'SQLite' if self.engine == 'sqlite' else 'PostgreSQL'}"
+
+    @property
+    def marker(self):
+        """Written when generation finished: the size, seed and schema the file was made with."""
+        return BENCH / f"register-{self.size}.sqlite3.done"
+
+
+def server_env(target):
     """Production settings against the benchmark database; no throttling, no HTTPS redirect on loopback."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kzdeals.settings",
-        "DATABASE_URL": f"sqlite:///{DATABASE}",
+        "DATABASE_URL": target.url,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -63,25 +89,74 @@ def server_env():
     }
 
 
-def cached_server_env():
+def cached_server_env(target):
     """The same, with the shared Redis cache: the answer cache on (invalidated by every save)."""
-    return {**server_env(), "REDIS_URL": CACHE_REDIS_URL, "REGISTER_CACHE_TIMEOUT": "300"}
+    return {**server_env(target), "REDIS_URL": CACHE_REDIS_URL, "REGISTER_CACHE_TIMEOUT": "300"}
 
 
-def manage(*args):
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=server_env(), check=True)
+def manage(target, *args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=server_env(target), check=True)
 
 
-def build_database():
-    if REUSE_DB and DATABASE.exists():
-        print(f"Reusing {DATABASE.name}")
-        return None
-    for path in BENCH.glob(f"{DATABASE.name}*"):
-        path.unlink()
-    manage("migrate", "--no-input", "--verbosity", "0")
+def generation_marker(target):
+    return f"{target.size} agreements, seed 1"
+
+
+def reusable(target):
+    return (
+        not FRESH_DB
+        and target.path.exists()
+        and target.marker.exists()
+        and target.marker.read_text() == generation_marker(target)
+    )
+
+
+def build_database(target):
+    """Generate the synthetic register; returns the seconds it took, or None when an earlier one is reused
+    (brought up to date by `migrate`, as a production database would be)."""
+    if target.engine == "sqlite":
+        if reusable(target):
+            print(f"Reusing {target.path.name}: BENCH_FRESH_DB=1 makes it anew")
+            manage(target, "migrate", "--no-input", "--verbosity", "0")
+            return None
+        for path in BENCH.glob(f"{target.path.name}*"):
+            path.unlink()
+    else:
+        recreate_postgres_database()
+    manage(target, "migrate", "--no-input", "--verbosity", "0")
     started = time.monotonic()
-    manage("generate_register", "--agreements", str(AGREEMENTS), "--seed", "1")
-    return time.monotonic() - started
+    manage(target, "generate_register", "--agreements", str(target.size), "--seed", "1")
+    took = time.monotonic() - started
+    if target.engine == "sqlite":
+        target.marker.write_text(generation_marker(target))
+    return took
+
+
+def recreate_postgres_database():
+    """Drop and create the benchmark database (never the one DATABASE_URL names for the project)."""
+    import psycopg
+
+    parts = urlsplit(POSTGRES_URL)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"BENCH_POSTGRES_URL must name a plain database, not {name!r}")
+    admin = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def postgres_reachable():
+    import psycopg
+
+    parts = urlsplit(POSTGRES_URL)
+    admin = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    try:
+        with psycopg.connect(admin, connect_timeout=3):
+            return True
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL not reachable at {POSTGRES_URL} ({error}): its rows are left out.")
+        return False
 
 
 def targets_and_query_counts():
@@ -248,9 +323,9 @@ def stop(process):
             process.kill()
 
 
-def datasette_cases(base, info):
+def datasette_cases(base, info, target):
     """Datasette's counterparts of the kzdeals requests, over the very same SQLite file."""
-    db = DATABASE.stem
+    db = target.path.stem
     table = (
         f"/{db}/agreements_agreement.json?sector_id={info['sector_id']}"
         "&publication_state=published&_sort_desc=signed_on&_size=50&_shape=objects&_labels=on&_nosuggest=1"
@@ -276,10 +351,11 @@ def datasette_cases(base, info):
     return {"table": table, "sql": sql, "row": row, "html": html, "search": search}
 
 
-def main():
-    generation = build_database()
-    env = server_env()
-    manage("collectstatic", "--no-input", "--verbosity", "0")
+def measure(target):
+    """Every request against one database: a list of result rows, and what the report says about it."""
+    print(f"== {target.label}", flush=True)
+    generation = build_database(target)
+    env = server_env(target)
     child = subprocess.run(
         [PYTHON, __file__, "--targets"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
@@ -289,7 +365,7 @@ def main():
     port, cached_port = free_port(), free_port()
     command = [GUNICORN, "kzdeals.wsgi", "--workers", "2", "--log-level", "warning"]
     gunicorn = start([*command, "--bind", f"127.0.0.1:{port}"], env)
-    cached = start([*command, "--bind", f"127.0.0.1:{cached_port}"], cached_server_env())
+    cached = start([*command, "--bind", f"127.0.0.1:{cached_port}"], cached_server_env(target))
     datasette = None
     rows = []
     try:
@@ -352,13 +428,15 @@ def main():
                 "search",
             ),
         ]
-        if DATASETTE.exists():
+        if target.engine != "sqlite":
+            pass  # Datasette reads SQLite only: kzdeals alone
+        elif DATASETTE.exists():
             datasette_port = free_port()
             datasette = start(
                 [
                     DATASETTE,
                     "serve",
-                    DATABASE,
+                    target.path,
                     "--port",
                     str(datasette_port),
                     "--setting",
@@ -374,7 +452,7 @@ def main():
             )
             datasette_base = f"http://127.0.0.1:{datasette_port}"
             wait_until_up(f"{datasette_base}/-/versions.json", datasette)
-            ds = datasette_cases(datasette_base, info)
+            ds = datasette_cases(datasette_base, info, target)
             sep = lambda path: "&" if "?" in path else "?"  # noqa: E731
             cases += [
                 (
@@ -455,62 +533,140 @@ def main():
         stop(cached)
         stop(datasette)
 
-    report = render(rows, info, generation)
+    for row in rows:
+        row.update(size=target.size, engine=target.engine)
+    return rows, {
+        "size": target.size,
+        "engine": target.engine,
+        "label": target.label,
+        "generated_in_s": generation,
+        "published_in_sector": info["published_in_sector"],
+    }
+
+
+def main():
+    manage(Target(SIZES[0] if SIZES else 10000, "sqlite"), "collectstatic", "--no-input", "--verbosity", "0")
+    targets = [Target(size, "sqlite") for size in SIZES]
+    if POSTGRES_SIZES and postgres_reachable():
+        targets += [Target(size, "postgresql") for size in POSTGRES_SIZES]
+    rows, runs = [], []
+    for target in targets:
+        target_rows, run = measure(target)
+        rows += target_rows
+        runs.append(run)
+    report = render(rows, runs)
     (BENCH / "results").mkdir(exist_ok=True)
     (BENCH / "results" / "latest.md").write_text(report)
-    (BENCH / "results" / f"agreements-{AGREEMENTS}.md").write_text(report)
     summary = {
-        "agreements": AGREEMENTS,
-        "generated_in_s": generation,
+        "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "machine": machine(),
         "connections": CONNECTIONS,
         "duration_s": DURATION,
         "rounds": ROUNDS,
-        "published_in_sector": info["published_in_sector"],
+        "runs": runs,
         "rows": rows,
     }
     (BENCH / "results" / "latest.json").write_text(json.dumps(summary, indent=1))
-    (BENCH / "results" / f"agreements-{AGREEMENTS}.json").write_text(json.dumps(summary, indent=1))
     print(report)
 
 
-def render(rows, info, generation):
+def machine():
+    cpu = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        cpu = match.group(1).strip() if match else ""
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        match = re.search(r"^MemTotal:\s*(\d+) kB", meminfo.read_text(), re.MULTILINE)
+        memory = f", {int(match.group(1)) / 1024 / 1024:.0f} GiB" if match else ""
+    cpu = f", {cpu}" if cpu else ""
+    return f"{platform.node()}, {os.cpu_count()} cores{memory}{cpu}, Python {platform.python_version()}"
+
+
+def ratio(row, other):
+    if row and other and row["best"] and other["best"]:
+        return row["best"]["rps"] / other["best"]["rps"]
+    return None
+
+
+def render(rows, runs):
     tool = f"wrk -t2 -c{CONNECTIONS} -d{DURATION}s --latency" if shutil.which("wrk") else "Python threads"
-    by_key = {row["key"]: row for row in rows}
+    find = {(row["size"], row["engine"], row["key"]): row for row in rows}
     lines = [
         "# Benchmark: kzdeals at scale",
         "",
-        f"- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
-        f"- {AGREEMENTS:,} synthetic agreements (`generate_register --seed 1`), SQLite in WAL mode"
-        + (f", generated in {generation:.1f} s" if generation else ""),
-        f"- filter: sector `{SECTOR_SLUG}` ({info['published_in_sector']:,} published agreements), "
-        "published only, newest signature first, 50 a page",
-        "- kzdeals: gunicorn, 2 sync workers, DJANGO_DEBUG=false (answer cache off, except the row that says so); "
-        "Datasette: `--setting num_sql_threads 2`",
-        f"- load: {tool}, {ROUNDS} interleaved round(s), best kept; loopback only",
+        f"- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}",
+        "- synthetic registers from `generate_register --seed 1`; SQLite in WAL mode; filter: sector "
+        f"`{SECTOR_SLUG}`, published only, newest signature first, 50 a page",
+        "- kzdeals: gunicorn, 2 sync workers, DJANGO_DEBUG=false, answer cache off except the row that says so; "
+        "Datasette (bench/requirements.txt) on the same SQLite file: `--setting num_sql_threads 2`",
+        f"- load: {tool}, loopback only; {ROUNDS} round(s), every request in turn, kzdeals and Datasette "
+        "alternating (A B A B), best round kept",
         "",
-        "| request | server | SQL queries | req/s | p50 ms | p99 ms | errors | ratio to Datasette |",
-        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        made = f"generated in {run['generated_in_s']:.1f} s" if run["generated_in_s"] else "reused from an earlier run"
+        lines.append(f"- {run['label']}: {made}; {run['published_in_sector']:,} published agreements in the sector")
+    lines += ["", "## Targets", ""]
+    for run in runs:
+        size, engine = run["size"], run["engine"]
+        api = find.get((size, engine, "api_list"))
+        if engine != "sqlite" or not api:
+            continue
+        table, sql = find.get((size, engine, "table")), find.get((size, engine, "sql"))
+        cached = find.get((size, engine, "api_list_cached"))
+        parts = []
+        if ratio(api, sql) is not None:
+            parts.append(f"uncached API list {ratio(api, sql):.2f}x Datasette's nested SQL (target 1.0x)")
+        if ratio(api, table) is not None:
+            parts.append(f"{ratio(api, table):.2f}x its table JSON (target 2x)")
+        if ratio(cached, table) is not None:
+            parts.append(f"cached {ratio(cached, table):.1f}x its table JSON (target 10x)")
+        if parts:
+            lines.append(f"- {size:,}: " + "; ".join(parts))
+    sqlite_lists = [
+        find[(run["size"], "sqlite", "api_list")]
+        for run in runs
+        if run["engine"] == "sqlite" and find.get((run["size"], "sqlite", "api_list"), {}).get("best")
+    ]
+    if len(sqlite_lists) > 1:
+        small, large = sqlite_lists[0], sqlite_lists[-1]
+        lines.append(
+            f"- API list p50 from {small['size']:,} to {large['size']:,} agreements: {small['best']['p50']:.1f} ms to "
+            f"{large['best']['p50']:.1f} ms, {large['best']['p50'] / small['best']['p50']:.2f}x (target at most 2x)"
+        )
+    for run in runs:
+        if run["engine"] == "postgresql":
+            pg, lite = find.get((run["size"], "postgresql", "api_list")), find.get((run["size"], "sqlite", "api_list"))
+            if ratio(pg, lite) is not None:
+                lines.append(f"- {run['size']:,} on PostgreSQL: API list {ratio(pg, lite):.2f}x the same on SQLite")
+    lines += [
+        "",
+        "## Every figure",
+        "",
+        "| agreements | database | request | server | SQL queries | req/s | p50 ms | p99 ms | errors | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         best, count = row["best"], row["queries"]
+        database = "SQLite" if row["engine"] == "sqlite" else "PostgreSQL"
+        count = "?" if count is None else count
+        head = f"| {row['size']:,} | {database} | {row['label']} | {row['server']} | {count}"
         if best is None:
-            lines.append(f"| {row['label']} | {row['server']} | {count} | answered {row['status']} | | | | |")
+            lines.append(f"{head} | answered {row['status']} | | | | |")
             continue
-        ratio = ""
-        other = by_key.get(row["compare"] or "")
-        if other and other["best"]:
-            ratio = f"{best['rps'] / other['best']['rps']:.2f}x {other['label']}"
+        other = find.get((row["size"], row["engine"], row["compare"] or ""))
+        compared = f"{ratio(row, other):.2f}x {other['label']}" if ratio(row, other) is not None else ""
         lines.append(
-            f"| {row['label']} | {row['server']} | {count if count is not None else '?'} | {best['rps']:.0f} "
-            f"| {best['p50']:.1f} | {best['p99']:.1f} | {best['errors']} | {ratio} |"
+            f"{head} | {best['rps']:.0f} | {best['p50']:.1f} | {best['p99']:.1f} | {best['errors']} | {compared} |"
         )
-    api, sql = by_key.get("api_list"), by_key.get("sql")
-    if api and sql and api["best"] and sql["best"]:
-        lines.append("")
-        lines.append(f"API list against Datasette's nested-SQL query: {api['best']['rps'] / sql['best']['rps']:.2f}x.")
-    lines += ["", "URLs:", ""]
-    lines += [f"- {row['label']}: `{row['path']}`" for row in rows]
+    lines += ["", "URLs (at the largest size):", ""]
+    largest = {}
+    for row in rows:
+        largest[row["label"]] = row["path"]
+    lines += [f"- {label}: `{path}`" for label, path in largest.items()]
     lines += ["", "Absolute figures drift ±15-25% between runs on a shared 2-core machine: compare ratios.", ""]
     return "\n".join(lines)
 

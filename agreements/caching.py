@@ -120,10 +120,12 @@ def query_key(queryset):
         return None
 
 
-def cached_totals(queryset):
-    """`queryset.totals()`, kept for the current register version when the answer cache is on."""
+def cached_totals(queryset, compute=None):
+    """`queryset.totals()` (or `compute()`, such as a filterset's totals of it), kept for the current
+    register version when the answer cache is on."""
+    compute = compute or queryset.totals
     sql = query_key(queryset)
-    return queryset.totals() if sql is None else memoize(("totals", sql), queryset.totals)
+    return compute() if sql is None else memoize(("totals", sql), compute)
 
 
 def cached_totals_by(queryset, key):

@@ -8,11 +8,13 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Coalesce
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .models import Agreement, Event, Kind, Organization, Party, PublicationState, Sector, Status
 from .search import relevance, search_agreements
+from .tally import last_modified, tallied_totals
 
 ORDERINGS = {
     "signed_on": [F("signed_on").asc(nulls_last=True), "title"],
@@ -26,6 +28,7 @@ DEFAULT_ORDERING = "-signed_on"
 BOOLEAN_CHOICES = [("true", "Binding only"), ("false", "Non-binding only")]
 MAX_AMOUNT = Decimal("9999999999999999.99")
 PUBLISHED = PublicationState.PUBLISHED.value
+PUBLIC_WHERE = Agreement.objects.public().query.where
 
 
 def with_effective_value(queryset):
@@ -125,6 +128,40 @@ class AgreementFilterSet(django_filters.FilterSet):
                 ordering = [relevance(queryset, cleaned["q"]).desc(), *ordering]
             queryset = queryset.order_by(*ordering)
         return queryset
+
+    def totals(self):
+        """The totals of `qs`: from the running tally when the selection is the whole public register,
+        one sector or one event (a few rows, whatever their number), otherwise added up from the rows.
+        The same figures either way (tests/test_tally.py)."""
+        queryset = self.qs
+        scope = self.tallied_scope()
+        if scope is None:
+            return queryset.totals()
+        totals = tallied_totals(*scope, using=queryset.db)
+        totals.last_modified = last_modified(queryset)
+        return totals
+
+    def tallied_scope(self):
+        """("all", 0), ("sector", id) or ("event", id) when the tally holds this selection's totals, else None."""
+        base = self.queryset.query
+        if base.where != PUBLIC_WHERE or base.combinator or base.is_sliced:
+            return None  # the tally counts exactly the public agreements
+        if not self.is_bound:
+            return ("all", 0)
+        if not self.form.is_valid():
+            return None
+        used = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if name != "ordering" and value not in EMPTY_VALUES
+        }
+        if not used:
+            return ("all", 0)
+        if used.keys() == {"sector"}:
+            return ("sector", used["sector"].pk)
+        if used.keys() == {"event"}:
+            return ("event", used["event"].pk)
+        return None
 
     def filter_search(self, queryset, name, value):
         return search_agreements(queryset, value)

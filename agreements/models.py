@@ -311,6 +311,11 @@ class CurrencyTotal:
         self.approximate = self.approximate or approximate
 
 
+def sort_currencies(lines):
+    """US dollars first, then the other currencies in alphabetical order."""
+    return sorted(lines, key=lambda line: (line.currency != "USD", line.currency))
+
+
 @dataclass
 class Totals:
     """What a selection of agreements adds up to, per currency; shared group values counted once."""
@@ -455,9 +460,7 @@ class AgreementQuerySet(models.QuerySet):
             line.add(row["group__amount"], row["non_binding_members"] == 0, row["group__approximate"])
             totals.valued += row["members"]
         for value, by_currency in currencies.items():
-            result[value].currencies = sorted(
-                by_currency.values(), key=lambda line: (line.currency != "USD", line.currency)
-            )
+            result[value].currencies = sort_currencies(by_currency.values())
         return result
 
 
@@ -579,6 +582,20 @@ class Agreement(models.Model):
                 fields=["group", "value_currency", "kind", "value_amount", "value_approximate", "updated_at"],
                 name="agreement_public_sum_idx",
                 condition=Q(publication_state="published"),
+            ),
+            # The latest change of the selections the tally adds up (agreements/tally.py): one seek each.
+            models.Index(
+                fields=["sector", "updated_at"],
+                name="agreement_pub_sector_upd_idx",
+                condition=Q(publication_state="published"),
+            ),
+            models.Index(
+                fields=["event", "updated_at"],
+                name="agreement_pub_event_upd_idx",
+                condition=Q(publication_state="published"),
+            ),
+            models.Index(
+                fields=["updated_at"], name="agreement_pub_updated_idx", condition=Q(publication_state="published")
             ),
         ]
 

@@ -171,7 +171,7 @@ def agreement_list(request):
     if errors:
         page_number = 1
     # totals() counts the selection anyway: the paginator takes its count instead of a COUNT of its own.
-    totals = cached_totals(queryset) if not errors else None
+    totals = cached_totals(queryset, filterset.totals) if not errors else None
     paginator = CountedPaginator(queryset, page_size, count=totals.count if totals is not None else None)
     if page_number > paginator.num_pages:
         raise Http404(_("There is no page %(page)s.") % {"page": page_number})

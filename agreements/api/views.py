@@ -118,6 +118,7 @@ class AgreementFilterBackend(DjangoFilterBackend):
                     for name, items in filterset.errors.get_json_data().items()
                 }
             )
+        view.agreement_filterset = filterset  # build_list asks it for the totals
         return filterset.qs
 
 
@@ -223,7 +224,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
 
     def build_list(self):
         queryset = self.filter_queryset(self.get_queryset())
-        totals = queryset.totals()
+        totals = self.agreement_filterset.totals()
         self.last_modified = totals.last_modified
         self.paginator.known_count = totals.count
         page = self.paginate_queryset(listing.with_children(queryset))

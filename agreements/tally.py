@@ -1,0 +1,235 @@
+"""Running totals of public agreements: the whole register, each sector and each event.
+
+`totals()` adds up every agreement of a selection, so its cost grows with the selection: 7,500
+agreements of one sector at 100,000 cost more than the rest of a list request, 75,000 at a million
+ten times that. The tally keeps, for the whole register, each sector and each event, one row per
+currency and binding-ness (an agreement's own values) and one per group and binding-ness (its
+members), kept current by database triggers on every insert, update and delete of an agreement,
+whatever makes it (admin, import, bulk_create, queryset.update, raw SQL, loaddata). Reading a
+selection's totals is then a few rows, whatever its size.
+
+The same rules as `totals()`, from the same facts: a group's shared value once, as binding only when
+every selected member is binding; amounts in whole cents. tests/test_tally.py holds the two to the
+same answers after every kind of change, on SQLite and PostgreSQL.
+
+Kinds decide binding in the trigger SQL: a change to `Kind.non_binding()` needs a migration that
+calls `install()` again (it replaces the triggers and rebuilds the rows).
+"""
+
+# ruff: noqa: S608 (every statement here is built from constants of this module; values are bound)
+
+from decimal import Decimal
+
+from django.db import connections, models
+
+from .models import CENT, CurrencyTotal, Kind, PublicationState, Totals, sort_currencies
+
+SCOPES = ("all", "sector", "event")
+PUBLISHED = PublicationState.PUBLISHED.value
+
+
+COLUMNS = "scope, scope_ref, group_ref, currency, binding, members, valued, total_cents, approximate"
+KEY = "scope, scope_ref, group_ref, currency, binding"
+
+
+def create_table_sql(vendor):
+    """The tally is the database's own, like an index: no Django model, so dumps and fixtures never carry
+    it (a restore rebuilds it through the triggers). Columns: the scope (all, sector, event) and its id
+    (0 for all); the group (0 for values of the agreements' own); the currency of own values ('' for a
+    group, which has its own); binding or not; members, valued members, the sum of own values in
+    cents, and how many of those are approximate."""
+    boolean = "boolean" if vendor == "postgresql" else "bool"
+    return (
+        "CREATE TABLE agreements_tally ("
+        "scope varchar(6) NOT NULL, scope_ref bigint NOT NULL, group_ref bigint NOT NULL, "
+        f"currency varchar(3) NOT NULL, binding {boolean} NOT NULL, members bigint NOT NULL DEFAULT 0, "
+        "valued bigint NOT NULL DEFAULT 0, total_cents bigint NOT NULL DEFAULT 0, "
+        f"approximate bigint NOT NULL DEFAULT 0, PRIMARY KEY ({KEY}))"
+    )
+
+
+def non_binding_sql():
+    return ", ".join(f"'{kind.value}'" for kind in Kind.non_binding())
+
+
+def delta_select(row, sign, vendor):
+    """The tally rows one agreement (`row`: NEW or OLD) adds (+1) or takes away (-1)."""
+    flag = "(CASE WHEN {} THEN 1 ELSE 0 END)"
+    amount_cents = f"CAST(ROUND({row}.value_amount * 100) AS BIGINT)"
+    scopes = (
+        f"SELECT 'all' AS scope, 0 AS scope_ref UNION ALL SELECT 'sector', {row}.sector_id "
+        f"UNION ALL SELECT 'event', {row}.event_id"
+    )
+    binding = f"{row}.kind NOT IN ({non_binding_sql()})"
+    if vendor == "sqlite":
+        binding = f"({binding})"
+    return (
+        f"SELECT s.scope, s.scope_ref, COALESCE({row}.group_id, 0), "
+        f"CASE WHEN {row}.group_id IS NULL THEN {row}.value_currency ELSE '' END, {binding}, "
+        f"{sign}, {sign} * {flag.format(f'{row}.value_amount IS NOT NULL')}, "
+        f"{sign} * COALESCE({amount_cents}, 0), "
+        f"{sign} * {flag.format(f'{row}.value_approximate AND {row}.value_amount IS NOT NULL')} "
+        f"FROM ({scopes}) AS s WHERE s.scope_ref IS NOT NULL"
+    )
+
+
+UPSERT = (
+    f"INSERT INTO agreements_tally ({COLUMNS}) {{select}} ON CONFLICT ({KEY}) DO UPDATE SET "
+    "members = agreements_tally.members + excluded.members, "
+    "valued = agreements_tally.valued + excluded.valued, "
+    "total_cents = agreements_tally.total_cents + excluded.total_cents, "
+    "approximate = agreements_tally.approximate + excluded.approximate"
+)
+
+
+TRIGGERS = ("insert", "update_old", "update_new", "delete")  # SQLite's; PostgreSQL has one for all three
+
+
+def sqlite_statements():
+    published = f"'{PUBLISHED}'"
+    triggers = [
+        ("insert", "AFTER INSERT", [("NEW", 1)], f"NEW.publication_state = {published}"),
+        ("update_old", "AFTER UPDATE", [("OLD", -1)], f"OLD.publication_state = {published}"),
+        ("update_new", "AFTER UPDATE", [("NEW", 1)], f"NEW.publication_state = {published}"),
+        ("delete", "AFTER DELETE", [("OLD", -1)], f"OLD.publication_state = {published}"),
+    ]
+    statements = [f"DROP TRIGGER IF EXISTS agreements_tally_{name}" for name in TRIGGERS]
+    for name, event, rows, when in triggers:
+        body = "; ".join(UPSERT.format(select=delta_select(row, sign, "sqlite")) for row, sign in rows)
+        statements.append(
+            f"CREATE TRIGGER agreements_tally_{name} {event} ON agreements_agreement "
+            f"FOR EACH ROW WHEN {when} BEGIN {body}; END"
+        )
+    return statements
+
+
+def postgresql_statements():
+    published = f"'{PUBLISHED}'"
+    return [
+        "DROP TRIGGER IF EXISTS agreements_tally ON agreements_agreement",
+        f"""CREATE OR REPLACE FUNCTION agreements_tally_change() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.publication_state = {published} THEN
+        {UPSERT.format(select=delta_select("OLD", -1, "postgresql"))};
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.publication_state = {published} THEN
+        {UPSERT.format(select=delta_select("NEW", 1, "postgresql"))};
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql""",
+        "CREATE TRIGGER agreements_tally AFTER INSERT OR UPDATE OR DELETE ON agreements_agreement "
+        "FOR EACH ROW EXECUTE FUNCTION agreements_tally_change()",
+        # TRUNCATE (Django's flush on PostgreSQL) fires no row trigger: empty the tally with it.
+        "DROP TRIGGER IF EXISTS agreements_tally_truncate ON agreements_agreement",
+        """CREATE OR REPLACE FUNCTION agreements_tally_truncate() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM agreements_tally;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql""",
+        "CREATE TRIGGER agreements_tally_truncate AFTER TRUNCATE ON agreements_agreement "
+        "FOR EACH STATEMENT EXECUTE FUNCTION agreements_tally_truncate()",
+    ]
+
+
+def rebuild_sql(vendor):
+    """Every tally row anew from the agreements (for the migration, and after the triggers change)."""
+    binding = f"(a.kind NOT IN ({non_binding_sql()}))"
+    columns = (
+        f"COALESCE(a.group_id, 0), CASE WHEN a.group_id IS NULL THEN a.value_currency ELSE '' END, {binding}, "
+        "COUNT(*), COUNT(a.value_amount), COALESCE(SUM(CAST(ROUND(a.value_amount * 100) AS BIGINT)), 0), "
+        "SUM(CASE WHEN a.value_approximate AND a.value_amount IS NOT NULL THEN 1 ELSE 0 END)"
+    )
+    keys = "COALESCE(a.group_id, 0), CASE WHEN a.group_id IS NULL THEN a.value_currency ELSE '' END, " + binding
+    where = f"a.publication_state = '{PUBLISHED}'"
+    insert = f"INSERT INTO agreements_tally ({COLUMNS})"
+    return [
+        "DELETE FROM agreements_tally",
+        f"{insert} SELECT 'all', 0, {columns} FROM agreements_agreement a WHERE {where} GROUP BY {keys}",
+        f"{insert} SELECT 'sector', a.sector_id, {columns} FROM agreements_agreement a WHERE {where} "
+        f"GROUP BY a.sector_id, {keys}",
+        f"{insert} SELECT 'event', a.event_id, {columns} FROM agreements_agreement a "
+        f"WHERE {where} AND a.event_id IS NOT NULL GROUP BY a.event_id, {keys}",
+    ]
+
+
+def create(connection):
+    """The table, its triggers and its rows for the agreements already there: migration 0006."""
+    with connection.cursor() as cursor:
+        cursor.execute(create_table_sql(connection.vendor))
+    install(connection)
+
+
+def drop(connection):
+    uninstall(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS agreements_tally")
+
+
+def install(connection):
+    """Create (or replace) the triggers and fill the tally anew from the agreements."""
+    vendor = connection.vendor
+    statements = {"sqlite": sqlite_statements, "postgresql": postgresql_statements}[vendor]()
+    # ANALYZE: so that the planner weighs the new (…, updated_at) indexes against the ordered ones
+    # (without statistics SQLite took the sector's updated_at index for a list by signature date).
+    with connection.cursor() as cursor:
+        for statement in [*statements, *rebuild_sql(vendor), "ANALYZE agreements_agreement"]:
+            cursor.execute(statement)
+
+
+def uninstall(connection):
+    if connection.vendor == "postgresql":
+        statements = [
+            "DROP TRIGGER IF EXISTS agreements_tally ON agreements_agreement",
+            "DROP TRIGGER IF EXISTS agreements_tally_truncate ON agreements_agreement",
+            "DROP FUNCTION IF EXISTS agreements_tally_change()",
+            "DROP FUNCTION IF EXISTS agreements_tally_truncate()",
+        ]
+    else:
+        statements = [f"DROP TRIGGER IF EXISTS agreements_tally_{name}" for name in TRIGGERS]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+READ = """
+SELECT 0, currency, binding, SUM(members), SUM(valued), SUM(total_cents), SUM(approximate)
+FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = 0
+GROUP BY currency, binding HAVING SUM(members) > 0
+UNION ALL
+SELECT 1, g.currency, t.non_binding = 0, SUM(t.members), SUM(t.members), SUM(g.amount),
+       SUM(CASE WHEN g.approximate THEN 1 ELSE 0 END)
+FROM (
+    SELECT group_ref, SUM(members) AS members, SUM(CASE WHEN binding THEN 0 ELSE members END) AS non_binding
+    FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref > 0
+    GROUP BY group_ref HAVING SUM(members) > 0
+) AS t JOIN agreements_group g ON g.id = t.group_ref
+GROUP BY g.currency, t.non_binding = 0
+"""
+
+
+def tallied_totals(scope, scope_ref=0, using="default"):
+    """Totals (as `totals()` gives them) of the public agreements of the register (`all`), of one
+    sector or of one event, from the tally: one query, whatever the number of agreements. The
+    caller adds `last_modified`."""
+    assert scope in SCOPES
+    totals, lines = Totals(), {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(READ, [scope, scope_ref, scope, scope_ref])
+        rows = cursor.fetchall()
+    for is_group, currency, binding, members, valued, amount, approximate in rows:
+        totals.count += int(members)
+        totals.valued += int(valued)
+        if is_group:
+            lines.setdefault(currency, CurrencyTotal(currency)).add(amount, bool(binding), approximate > 0)
+        elif valued:
+            line = lines.setdefault(currency, CurrencyTotal(currency))
+            line.add((Decimal(int(amount)) / 100).quantize(CENT), bool(binding), approximate > 0)
+    totals.currencies = sort_currencies(lines.values())
+    return totals
+
+
+def last_modified(queryset):
+    """The latest `updated_at` of a selection: one index seek with the (…, updated_at) indexes."""
+    return queryset.order_by().aggregate(latest=models.Max("updated_at"))["latest"]

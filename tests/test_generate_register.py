@@ -36,6 +36,11 @@ def test_generates_the_requested_number_of_agreements_with_two_or_three_parties(
     assert synthetic(Sector).count() == 12
     assert synthetic(Organization).count() >= 20
     assert synthetic(Event).exists() and synthetic(Group).exists()
+    # Parties are written with raw rows (executemany): each must still be a valid Party.
+    for party in Party.objects.select_related("organization"):
+        party.full_clean()
+        assert party.side == party.organization.country
+        assert party.signed_by.startswith("Signatory ") and party.signer_title == party.note == ""
 
 
 def test_most_are_published_and_some_are_not():

@@ -191,17 +191,16 @@ class Generator:
                     if third not in chosen:
                         chosen.append(third)
                 rows.extend(
-                    # Ids rather than objects: the related descriptors cost more than the rest of the row.
-                    Party(
-                        agreement_id=agreement.pk,
-                        organization_id=org.pk,
-                        side=org.country,
-                        role=rng.choice(list(Role)),
-                        signed_by=f"Signatory {rng.randrange(1, 10_000)}",
+                    (
+                        agreement.pk,
+                        org.pk,
+                        str(org.country),
+                        rng.choice(list(Role)).value,
+                        f"Signatory {rng.randrange(1, 10_000)}",
                     )
                     for org in chosen
                 )
-            self.create(Party, rows)
+            self.insert_parties(rows)
             parties += len(rows)
         return {
             "agreements": count,
@@ -210,6 +209,17 @@ class Generator:
             "events": len(events),
             "groups": len(groups),
         }
+
+    def insert_parties(self, rows):
+        """Party rows in one executemany: 2.5 rows an agreement, where bulk_create's per-field work on
+        model instances took most of the generation's time. Columns are the model's own (tested)."""
+        quote = connections[self.database].ops.quote_name
+        columns = ["agreement_id", "organization_id", "side", "role", "signed_by", "signer_title", "note"]
+        # The model's own table and columns; every value is bound.
+        names, marks = ", ".join(quote(column) for column in columns), ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {quote(Party._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+        with connections[self.database].cursor() as cursor:
+            cursor.executemany(sql, [(*row, "", "") for row in rows])
 
     def organization(self, n):
         country = Side.KZ if n % 2 == 0 else Side.US

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from .models import Agreement, Event, Kind, Organization, Party, PublicationState, Sector, Status
 from .search import relevance, search_agreements
-from .tally import last_modified, tallied_totals
+from .tally import changed_at, tallied_totals
 
 ORDERINGS = {
     "signed_on": [F("signed_on").asc(nulls_last=True), "title"],
@@ -117,6 +117,15 @@ class AgreementFilterSet(django_filters.FilterSet):
             queryset = with_effective_value(queryset)
         super().__init__(data=data, queryset=queryset, **kwargs)
 
+    def get_form_class(self):
+        """The form class, built once: django-filter builds a new class (and each filter's field) for every
+        request, which cost more than the sector's lookup. The fields depend on nothing per request (their
+        querysets are fixed), and every form deep-copies them, as a Django form does."""
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     @property
     def qs(self):
         queryset = super().qs
@@ -132,13 +141,17 @@ class AgreementFilterSet(django_filters.FilterSet):
     def totals(self):
         """The totals of `qs`: from the running tally when the selection is the whole public register,
         one sector or one event (a few rows, whatever their number), otherwise added up from the rows.
-        The same figures either way (tests/test_tally.py)."""
+        The same figures either way (tests/test_tally.py).
+
+        `last_modified` is when the selection last changed, removals included: the tally's moment for
+        its scope; for any other selection, the whole register's (later than the selection's own, or
+        the same, never earlier), and none for an empty selection."""
         queryset = self.qs
         scope = self.tallied_scope()
-        if scope is None:
-            return queryset.totals()
-        totals = tallied_totals(*scope, using=queryset.db)
-        totals.last_modified = last_modified(queryset)
+        if scope is not None:
+            return tallied_totals(*scope, using=queryset.db)
+        totals = queryset.totals()
+        totals.last_modified = changed_at("all", using=queryset.db) if totals.count else None
         return totals
 
     def tallied_scope(self):

@@ -11,7 +11,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, F, Max, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -323,7 +323,7 @@ class Totals:
     count: int = 0
     valued: int = 0
     currencies: list = field(default_factory=list)
-    last_modified: object = None  # the latest updated_at in the selection (for Last-Modified)
+    last_modified: object = None  # when the selection last changed, for Last-Modified (AgreementFilterSet.totals)
 
     @property
     def unvalued(self):
@@ -420,7 +420,6 @@ class AgreementQuerySet(models.QuerySet):
                 rows=Count("pk"),
                 valued=Count("value_amount"),
                 approximate_rows=Count("pk", filter=Q(value_approximate=True, value_amount__isnull=False)),
-                last_modified=Max("updated_at"),
             )
             .order_by(*keys, "value_currency")
         )
@@ -430,7 +429,6 @@ class AgreementQuerySet(models.QuerySet):
             .annotate(
                 members=Count("pk"),
                 non_binding_members=Count("pk", filter=non_binding),
-                last_modified=Max("updated_at"),
             )
             .order_by(*keys, "group_id")
         )
@@ -440,7 +438,6 @@ class AgreementQuerySet(models.QuerySet):
             value = row[key] if key else None
             totals = result.setdefault(value, Totals())
             totals.count += row.get("rows", row.get("members", 0))
-            totals.last_modified = max(filter(None, [totals.last_modified, row["last_modified"]]), default=None)
             if currency is None:
                 return totals, None
             by_currency = currencies.setdefault(value, {})
@@ -582,20 +579,6 @@ class Agreement(models.Model):
                 fields=["group", "value_currency", "kind", "value_amount", "value_approximate", "updated_at"],
                 name="agreement_public_sum_idx",
                 condition=Q(publication_state="published"),
-            ),
-            # The latest change of the selections the tally adds up (agreements/tally.py): one seek each.
-            models.Index(
-                fields=["sector", "updated_at"],
-                name="agreement_pub_sector_upd_idx",
-                condition=Q(publication_state="published"),
-            ),
-            models.Index(
-                fields=["event", "updated_at"],
-                name="agreement_pub_event_upd_idx",
-                condition=Q(publication_state="published"),
-            ),
-            models.Index(
-                fields=["updated_at"], name="agreement_pub_updated_idx", condition=Q(publication_state="published")
             ),
         ]
 

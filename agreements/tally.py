@@ -18,9 +18,10 @@ calls `install()` again (it replaces the triggers and rebuilds the rows).
 
 # ruff: noqa: S608 (every statement here is built from constants of this module; values are bound)
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import connections, models
+from django.db import connections
 
 from .models import CENT, CurrencyTotal, Kind, PublicationState, Totals, sort_currencies
 
@@ -28,7 +29,7 @@ SCOPES = ("all", "sector", "event")
 PUBLISHED = PublicationState.PUBLISHED.value
 
 
-COLUMNS = "scope, scope_ref, group_ref, currency, binding, members, valued, total_cents, approximate"
+COLUMNS = "scope, scope_ref, group_ref, currency, binding, members, valued, total_cents, approximate, changed_at"
 KEY = "scope, scope_ref, group_ref, currency, binding"
 
 
@@ -37,14 +38,16 @@ def create_table_sql(vendor):
     it (a restore rebuilds it through the triggers). Columns: the scope (all, sector, event) and its id
     (0 for all); the group (0 for values of the agreements' own); the currency of own values ('' for a
     group, which has its own); binding or not; members, valued members, the sum of own values in
-    cents, and how many of those are approximate."""
+    cents, how many of those are approximate, and when a public agreement of the row last changed,
+    came or went (the list's Last-Modified, which a removal moves too)."""
     boolean = "boolean" if vendor == "postgresql" else "bool"
+    timestamp = "timestamp with time zone" if vendor == "postgresql" else "datetime"
     return (
         "CREATE TABLE agreements_tally ("
         "scope varchar(6) NOT NULL, scope_ref bigint NOT NULL, group_ref bigint NOT NULL, "
         f"currency varchar(3) NOT NULL, binding {boolean} NOT NULL, members bigint NOT NULL DEFAULT 0, "
         "valued bigint NOT NULL DEFAULT 0, total_cents bigint NOT NULL DEFAULT 0, "
-        f"approximate bigint NOT NULL DEFAULT 0, PRIMARY KEY ({KEY}))"
+        f"approximate bigint NOT NULL DEFAULT 0, changed_at {timestamp} NULL, PRIMARY KEY ({KEY}))"
     )
 
 
@@ -52,8 +55,8 @@ def non_binding_sql():
     return ", ".join(f"'{kind.value}'" for kind in Kind.non_binding())
 
 
-def delta_select(row, sign, vendor):
-    """The tally rows one agreement (`row`: NEW or OLD) adds (+1) or takes away (-1)."""
+def delta_select(row, sign, vendor, changed):
+    """The tally rows one agreement (`row`: NEW or OLD) adds (+1) or takes away (-1), changed at `changed`."""
     flag = "(CASE WHEN {} THEN 1 ELSE 0 END)"
     amount_cents = f"CAST(ROUND({row}.value_amount * 100) AS BIGINT)"
     scopes = (
@@ -68,18 +71,30 @@ def delta_select(row, sign, vendor):
         f"CASE WHEN {row}.group_id IS NULL THEN {row}.value_currency ELSE '' END, {binding}, "
         f"{sign}, {sign} * {flag.format(f'{row}.value_amount IS NOT NULL')}, "
         f"{sign} * COALESCE({amount_cents}, 0), "
-        f"{sign} * {flag.format(f'{row}.value_approximate AND {row}.value_amount IS NOT NULL')} "
+        f"{sign} * {flag.format(f'{row}.value_approximate AND {row}.value_amount IS NOT NULL')}, {changed} "
         f"FROM ({scopes}) AS s WHERE s.scope_ref IS NOT NULL"
     )
 
 
-UPSERT = (
-    f"INSERT INTO agreements_tally ({COLUMNS}) {{select}} ON CONFLICT ({KEY}) DO UPDATE SET "
-    "members = agreements_tally.members + excluded.members, "
-    "valued = agreements_tally.valued + excluded.valued, "
-    "total_cents = agreements_tally.total_cents + excluded.total_cents, "
-    "approximate = agreements_tally.approximate + excluded.approximate"
-)
+# The later of two moments: GREATEST skips a NULL; SQLite's max() of several arguments would return it.
+LATER = {
+    "postgresql": "GREATEST(agreements_tally.changed_at, excluded.changed_at)",
+    "sqlite": "max(COALESCE(agreements_tally.changed_at, excluded.changed_at), "
+    "COALESCE(excluded.changed_at, agreements_tally.changed_at))",
+}
+# A removal has no updated_at of its own: it happened now (SQLite: UTC text, as Django writes datetimes).
+NOW = {"postgresql": "now()", "sqlite": "strftime('%Y-%m-%d %H:%M:%f', 'now')"}
+
+
+def upsert(select, vendor):
+    return (
+        f"INSERT INTO agreements_tally ({COLUMNS}) {select} ON CONFLICT ({KEY}) DO UPDATE SET "
+        "members = agreements_tally.members + excluded.members, "
+        "valued = agreements_tally.valued + excluded.valued, "
+        "total_cents = agreements_tally.total_cents + excluded.total_cents, "
+        "approximate = agreements_tally.approximate + excluded.approximate, "
+        f"changed_at = {LATER[vendor]}"
+    )
 
 
 TRIGGERS = ("insert", "update_old", "update_new", "delete")  # SQLite's; PostgreSQL has one for all three
@@ -87,15 +102,16 @@ TRIGGERS = ("insert", "update_old", "update_new", "delete")  # SQLite's; Postgre
 
 def sqlite_statements():
     published = f"'{PUBLISHED}'"
+    # (name, event, (row, sign, when it changed), condition)
     triggers = [
-        ("insert", "AFTER INSERT", [("NEW", 1)], f"NEW.publication_state = {published}"),
-        ("update_old", "AFTER UPDATE", [("OLD", -1)], f"OLD.publication_state = {published}"),
-        ("update_new", "AFTER UPDATE", [("NEW", 1)], f"NEW.publication_state = {published}"),
-        ("delete", "AFTER DELETE", [("OLD", -1)], f"OLD.publication_state = {published}"),
+        ("insert", "AFTER INSERT", ("NEW", 1, "NEW.updated_at"), f"NEW.publication_state = {published}"),
+        ("update_old", "AFTER UPDATE", ("OLD", -1, "NEW.updated_at"), f"OLD.publication_state = {published}"),
+        ("update_new", "AFTER UPDATE", ("NEW", 1, "NEW.updated_at"), f"NEW.publication_state = {published}"),
+        ("delete", "AFTER DELETE", ("OLD", -1, NOW["sqlite"]), f"OLD.publication_state = {published}"),
     ]
     statements = [f"DROP TRIGGER IF EXISTS agreements_tally_{name}" for name in TRIGGERS]
-    for name, event, rows, when in triggers:
-        body = "; ".join(UPSERT.format(select=delta_select(row, sign, "sqlite")) for row, sign in rows)
+    for name, event, (row, sign, changed), when in triggers:
+        body = upsert(delta_select(row, sign, "sqlite", changed), "sqlite")
         statements.append(
             f"CREATE TRIGGER agreements_tally_{name} {event} ON agreements_agreement "
             f"FOR EACH ROW WHEN {when} BEGIN {body}; END"
@@ -109,11 +125,14 @@ def postgresql_statements():
         "DROP TRIGGER IF EXISTS agreements_tally ON agreements_agreement",
         f"""CREATE OR REPLACE FUNCTION agreements_tally_change() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.publication_state = {published} THEN
-        {UPSERT.format(select=delta_select("OLD", -1, "postgresql"))};
+    IF TG_OP = 'DELETE' AND OLD.publication_state = {published} THEN
+        {upsert(delta_select("OLD", -1, "postgresql", NOW["postgresql"]), "postgresql")};
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.publication_state = {published} THEN
+        {upsert(delta_select("OLD", -1, "postgresql", "NEW.updated_at"), "postgresql")};
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.publication_state = {published} THEN
-        {UPSERT.format(select=delta_select("NEW", 1, "postgresql"))};
+        {upsert(delta_select("NEW", 1, "postgresql", "NEW.updated_at"), "postgresql")};
     END IF;
     RETURN NULL;
 END
@@ -139,7 +158,7 @@ def rebuild_sql(vendor):
     columns = (
         f"COALESCE(a.group_id, 0), CASE WHEN a.group_id IS NULL THEN a.value_currency ELSE '' END, {binding}, "
         "COUNT(*), COUNT(a.value_amount), COALESCE(SUM(CAST(ROUND(a.value_amount * 100) AS BIGINT)), 0), "
-        "SUM(CASE WHEN a.value_approximate AND a.value_amount IS NOT NULL THEN 1 ELSE 0 END)"
+        "SUM(CASE WHEN a.value_approximate AND a.value_amount IS NOT NULL THEN 1 ELSE 0 END), MAX(a.updated_at)"
     )
     keys = "COALESCE(a.group_id, 0), CASE WHEN a.group_id IS NULL THEN a.value_currency ELSE '' END, " + binding
     where = f"a.publication_state = '{PUBLISHED}'"
@@ -171,8 +190,8 @@ def install(connection):
     """Create (or replace) the triggers and fill the tally anew from the agreements."""
     vendor = connection.vendor
     statements = {"sqlite": sqlite_statements, "postgresql": postgresql_statements}[vendor]()
-    # ANALYZE: so that the planner weighs the new (…, updated_at) indexes against the ordered ones
-    # (without statistics SQLite took the sector's updated_at index for a list by signature date).
+    # ANALYZE: so that the planner weighs the partial indexes against each other (without statistics
+    # SQLite once took a sector's updated_at index for a list by signature date).
     with connection.cursor() as cursor:
         for statement in [*statements, *rebuild_sql(vendor), "ANALYZE agreements_agreement"]:
             cursor.execute(statement)
@@ -193,13 +212,18 @@ def uninstall(connection):
             cursor.execute(statement)
 
 
+# Part 0: own values per currency and binding-ness; part 1: groups, each once, binding when every
+# member is; part 2: when the scope last changed (first, so that PostgreSQL types the column from it).
 READ = """
-SELECT 0, currency, binding, SUM(members), SUM(valued), SUM(total_cents), SUM(approximate)
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, MAX(changed_at)
+FROM agreements_tally WHERE scope = %s AND scope_ref = %s
+UNION ALL
+SELECT 0, currency, binding, SUM(members), SUM(valued), SUM(total_cents), SUM(approximate), NULL
 FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = 0
 GROUP BY currency, binding HAVING SUM(members) > 0
 UNION ALL
 SELECT 1, g.currency, t.non_binding = 0, SUM(t.members), SUM(t.members), SUM(g.amount),
-       SUM(CASE WHEN g.approximate THEN 1 ELSE 0 END)
+       SUM(CASE WHEN g.approximate THEN 1 ELSE 0 END), NULL
 FROM (
     SELECT group_ref, SUM(members) AS members, SUM(CASE WHEN binding THEN 0 ELSE members END) AS non_binding
     FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref > 0
@@ -207,29 +231,52 @@ FROM (
 ) AS t JOIN agreements_group g ON g.id = t.group_ref
 GROUP BY g.currency, t.non_binding = 0
 """
+CHANGED = "SELECT MAX(changed_at) FROM agreements_tally WHERE scope = %s AND scope_ref = %s"
 
 
 def tallied_totals(scope, scope_ref=0, using="default"):
     """Totals (as `totals()` gives them) of the public agreements of the register (`all`), of one
-    sector or of one event, from the tally: one query, whatever the number of agreements. The
-    caller adds `last_modified`."""
+    sector or of one event, from the tally: one query, whatever the number of agreements. Their
+    `last_modified` is when a public agreement of the scope last changed, came or went (None when
+    the scope is empty): unlike the latest `updated_at`, it moves when one is unpublished or deleted."""
     assert scope in SCOPES
     totals, lines = Totals(), {}
     with connections[using].cursor() as cursor:
-        cursor.execute(READ, [scope, scope_ref, scope, scope_ref])
+        cursor.execute(READ, [scope, scope_ref] * 3)
         rows = cursor.fetchall()
-    for is_group, currency, binding, members, valued, amount, approximate in rows:
+    for part, currency, binding, members, valued, amount, approximate, changed_at in rows:
+        if part == 2:
+            totals.last_modified = as_datetime(changed_at)
+            continue
         totals.count += int(members)
         totals.valued += int(valued)
-        if is_group:
+        if part == 1:
             lines.setdefault(currency, CurrencyTotal(currency)).add(amount, bool(binding), approximate > 0)
         elif valued:
             line = lines.setdefault(currency, CurrencyTotal(currency))
             line.add((Decimal(int(amount)) / 100).quantize(CENT), bool(binding), approximate > 0)
     totals.currencies = sort_currencies(lines.values())
+    if not totals.count:
+        totals.last_modified = None
     return totals
 
 
-def last_modified(queryset):
-    """The latest `updated_at` of a selection: one index seek with the (…, updated_at) indexes."""
-    return queryset.order_by().aggregate(latest=models.Max("updated_at"))["latest"]
+def changed_at(scope, scope_ref=0, using="default"):
+    """When a public agreement of the scope last changed, came or went."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(CHANGED, [scope, scope_ref])
+        return as_datetime(cursor.fetchone()[0])
+
+
+def as_datetime(value):
+    """A tally moment as an aware datetime: PostgreSQL gives one, SQLite the UTC text Django writes."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def rebuild(connection):
+    """Every tally row anew from the agreements, their moments the latest `updated_at` of each."""
+    with connection.cursor() as cursor:
+        for statement in rebuild_sql(connection.vendor):
+            cursor.execute(statement)

@@ -188,6 +188,7 @@ def targets_and_query_counts():
     print(
         json.dumps(
             {
+                "admin": admin_changelist_timings(sector),
                 "sector_id": sector.pk,
                 "latest_id": latest.pk,
                 "published_in_sector": Agreement.objects.public().filter(sector=sector).count(),
@@ -197,6 +198,37 @@ def targets_and_query_counts():
             }
         )
     )
+
+
+def admin_changelist_timings(sector, repeats=5):
+    """The admin's agreement list in-process (staff are few: latency, not throughput, is what counts):
+    the median of `repeats` loads and the SQL of one, unfiltered and filtered by sector. Logs in a
+    `bench-admin` superuser, made in the benchmark database if it is missing."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    timings = {}
+    for name, path in {
+        "changelist": "/admin/agreements/agreement/",
+        "changelist_sector": f"/admin/agreements/agreement/?sector__id__exact={sector.pk}",
+    }.items():
+        assert client.get(path).status_code == 200, path
+        took = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            client.get(path)
+            took.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        timings[name] = {"path": path, "median_ms": statistics.median(took), "queries": len(captured)}
+    return timings
 
 
 def free_port():
@@ -541,6 +573,7 @@ def measure(target):
         "label": target.label,
         "generated_in_s": generation,
         "published_in_sector": info["published_in_sector"],
+        "admin": info["admin"],
     }
 
 
@@ -637,6 +670,15 @@ def render(rows, runs):
             f"- API list p50 from {small['size']:,} to {large['size']:,} agreements: {small['best']['p50']:.1f} ms to "
             f"{large['best']['p50']:.1f} ms, {large['best']['p50'] / small['best']['p50']:.2f}x (target at most 2x)"
         )
+    for run in runs:
+        admin = run.get("admin") or {}
+        if "changelist" in admin:
+            lines.append(
+                f"- {run['label']}: admin changelist {admin['changelist']['median_ms']:.0f} ms a page "
+                f"({admin['changelist']['queries']} queries), filtered by sector "
+                f"{admin['changelist_sector']['median_ms']:.0f} ms ({admin['changelist_sector']['queries']} queries), "
+                "in-process, median of 5 (target under 300 ms)"
+            )
     for run in runs:
         if run["engine"] == "postgresql":
             pg, lite = find.get((run["size"], "postgresql", "api_list")), find.get((run["size"], "sqlite", "api_list"))

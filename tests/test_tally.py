@@ -170,8 +170,13 @@ def test_other_selections_are_added_up_from_their_rows(mixed, params):
 
     totals, queryset, queries = filterset_totals({"sector": energy.slug, **params})
 
-    assert not any("agreements_tally" in sql for sql in queries)
+    # Only the register's moment comes from the tally (for Last-Modified), never a total.
+    assert not any("agreements_tally" in sql and "SUM" in sql for sql in queries)
     assert totals.as_dict() == queryset.totals().as_dict()
+    if totals.count:
+        assert totals.last_modified == tally.changed_at("all") >= max(row.updated_at for row in queryset)
+    else:
+        assert totals.last_modified is None
 
 
 def test_a_filterset_over_another_selection_never_reads_the_tally(mixed):

@@ -3,7 +3,7 @@ back from the database already written as JSON arrays, and go into the answer as
 
 Reading children as model instances (or even as rows) and writing them out in Python cost more than
 the SQL itself: at 50 a page, about 150 party, commitment and citation rows. Here the database writes
-each agreement's three arrays in correlated subqueries (json_group_array on SQLite, json_agg on
+each agreement's three arrays in correlated subqueries (json_object and group_concat on SQLite, json_agg on
 PostgreSQL) and orjson splices them into the body (`orjson.Fragment`) without parsing them again.
 The output is the one AgreementSerializer documents; tests/api/test_contract.py and
 tests/api/test_listing.py hold both paths to the same JSON, values, types and order.
@@ -94,8 +94,13 @@ class SQLite:
 
     @classmethod
     def array(cls, columns, source, order):
+        # The objects joined as text: json_group_array(json(item)) parsed each one again, which made the
+        # page's statement twice as slow (1.4 ms against 0.7 ms for 50 agreements at 100,000).
         item = cls.obj(columns)
-        return f"SELECT json_group_array(json(item)) FROM (SELECT {item} AS item FROM {source} ORDER BY {order})"  # noqa: S608 (constants)
+        return (
+            f"SELECT COALESCE('[' || group_concat(item, ',') || ']', '[]') "  # noqa: S608 (constants)
+            f"FROM (SELECT {item} AS item FROM {source} ORDER BY {order})"
+        )
 
 
 class PostgreSQL:

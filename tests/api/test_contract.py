@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
-from agreements.models import Agreement, Event, PublicationState
+from agreements import tally
+from agreements.models import Agreement, Event, Kind, PublicationState
 from tests.factories import AgreementFactory, EventFactory, GroupFactory, SourceFactory
 
 from .conftest import LIST_URL, detail_url, get_json, make_deal
@@ -31,7 +32,10 @@ def at(*parts):
 
 
 def set_updated_at(agreement, moment):
+    """As if the agreement had last been saved at `moment`: the tally's moments only move forward, so
+    they are rebuilt from the agreements' dates, as the migration that made them did."""
     Agreement.objects.filter(pk=agreement.pk).update(updated_at=moment)
+    tally.rebuild(connection)
 
 
 # --- Last-Modified and conditional GET ------------------------------------------------------------
@@ -129,6 +133,33 @@ def test_an_edit_moves_last_modified_and_ends_the_304(client, dated):
     response = client.get(url, headers={"if-modified-since": before})
     assert response.status_code == 200
     assert response["Last-Modified"] != before
+
+
+@pytest.mark.parametrize("removal", ["unpublish", "delete"])
+@pytest.mark.parametrize("params", [{}, {"sector": "own"}, {"kind": "contract"}], ids=["all", "sector", "kind"])
+def test_removing_the_latest_agreement_ends_the_304_by_date(client, db, removal, params):
+    """Regression: Last-Modified was the latest updated_at of what remains, so taking away the newest
+    agreement moved it back and a client holding the old list got a 304 by date for a changed list."""
+    stays = AgreementFactory(title="Stays", kind=Kind.CONTRACT)
+    goes = AgreementFactory(title="Goes", kind=Kind.CONTRACT, sector=stays.sector)
+    set_updated_at(stays, at(2025, 3, 4, 5, 6, 7))
+    set_updated_at(goes, at(2025, 8, 9, 10, 11, 12))
+    query = {"sector": stays.sector.slug} if "sector" in params else params
+    before = client.get(LIST_URL, query)
+    assert before["Last-Modified"] == "Sat, 09 Aug 2025 10:11:12 GMT"
+
+    if removal == "unpublish":
+        goes.publication_state = PublicationState.DRAFT
+        goes.save()
+    else:
+        goes.delete()
+
+    after = client.get(LIST_URL, query, headers={"if-modified-since": before["Last-Modified"]})
+    assert after.status_code == 200
+    assert [row["slug"] for row in after.json()["results"]] == [stays.slug]
+    assert after["Last-Modified"] != before["Last-Modified"]
+    # And then the date works again: nothing changed since.
+    assert client.get(LIST_URL, query, headers={"if-modified-since": after["Last-Modified"]}).status_code == 304
 
 
 # --- an event: announced, itemised, gap -----------------------------------------------------------

@@ -282,3 +282,21 @@ def test_each_filterset_has_filters_of_its_own():
     assert first.filters["party"].field.queryset.model.__name__ == "Organization"
     assert "queryset" in first.filters["party"].extra
     assert first.filters["party"].extra is not base["party"].extra
+
+
+@pytest.mark.django_db
+def test_forms_share_a_class_but_no_field_and_see_new_rows():
+    """The form class is built once (get_form_class); each form still has fields of its own, and a
+    ModelChoiceFilter reads its rows afresh for each request."""
+    first = AgreementFilterSet({"sector": "energy"})
+    assert not first.is_valid()  # no such sector yet
+    SectorFactory(slug="energy", name="Energy")
+    second = AgreementFilterSet({"sector": "energy"})
+    assert type(first.form) is type(second.form)
+    assert second.is_valid() and second.form.cleaned_data["sector"].slug == "energy"
+    for name, field in first.form.fields.items():
+        assert field is not second.form.fields[name]
+        assert field.widget is not second.form.fields[name].widget
+    first.form.fields["q"].widget.attrs["data-test"] = "mine"
+    assert "data-test" not in second.form.fields["q"].widget.attrs
+    assert "data-test" not in AgreementFilterSet({}).form.fields["q"].widget.attrs

@@ -38,8 +38,9 @@ def create_table_sql(vendor):
     it (a restore rebuilds it through the triggers). Columns: the scope (all, sector, event) and its id
     (0 for all); the group (0 for values of the agreements' own); the currency of own values ('' for a
     group, which has its own); binding or not; members, valued members, the sum of own values in
-    cents, how many of those are approximate, and when a public agreement of the row last changed,
-    came or went (the list's Last-Modified, which a removal moves too)."""
+    cents and how many of those are approximate. One more row per scope, its group -1, holds only
+    `changed_at`: when a public agreement of the scope last changed, came or went (the list's
+    Last-Modified, which a removal moves too), read in one seek however many rows the scope has."""
     boolean = "boolean" if vendor == "postgresql" else "bool"
     timestamp = "timestamp with time zone" if vendor == "postgresql" else "datetime"
     return (
@@ -55,8 +56,12 @@ def non_binding_sql():
     return ", ".join(f"'{kind.value}'" for kind in Kind.non_binding())
 
 
+MOMENT = -1  # the group_ref of a scope's changed_at row
+
+
 def delta_select(row, sign, vendor, changed):
-    """The tally rows one agreement (`row`: NEW or OLD) adds (+1) or takes away (-1), changed at `changed`."""
+    """The tally rows one agreement (`row`: NEW or OLD) adds (+1) or takes away (-1), and the moment
+    rows of its scopes, changed at `changed`."""
     flag = "(CASE WHEN {} THEN 1 ELSE 0 END)"
     amount_cents = f"CAST(ROUND({row}.value_amount * 100) AS BIGINT)"
     scopes = (
@@ -71,7 +76,9 @@ def delta_select(row, sign, vendor, changed):
         f"CASE WHEN {row}.group_id IS NULL THEN {row}.value_currency ELSE '' END, {binding}, "
         f"{sign}, {sign} * {flag.format(f'{row}.value_amount IS NOT NULL')}, "
         f"{sign} * COALESCE({amount_cents}, 0), "
-        f"{sign} * {flag.format(f'{row}.value_approximate AND {row}.value_amount IS NOT NULL')}, {changed} "
+        f"{sign} * {flag.format(f'{row}.value_approximate AND {row}.value_amount IS NOT NULL')}, NULL "
+        f"FROM ({scopes}) AS s WHERE s.scope_ref IS NOT NULL "
+        f"UNION ALL SELECT s.scope, s.scope_ref, {MOMENT}, '', FALSE, 0, 0, 0, 0, {changed} "
         f"FROM ({scopes}) AS s WHERE s.scope_ref IS NOT NULL"
     )
 
@@ -158,8 +165,9 @@ def rebuild_sql(vendor):
     columns = (
         f"COALESCE(a.group_id, 0), CASE WHEN a.group_id IS NULL THEN a.value_currency ELSE '' END, {binding}, "
         "COUNT(*), COUNT(a.value_amount), COALESCE(SUM(CAST(ROUND(a.value_amount * 100) AS BIGINT)), 0), "
-        "SUM(CASE WHEN a.value_approximate AND a.value_amount IS NOT NULL THEN 1 ELSE 0 END), MAX(a.updated_at)"
+        "SUM(CASE WHEN a.value_approximate AND a.value_amount IS NOT NULL THEN 1 ELSE 0 END), NULL"
     )
+    moment = f"{MOMENT}, '', FALSE, 0, 0, 0, 0, MAX(a.updated_at)"
     keys = "COALESCE(a.group_id, 0), CASE WHEN a.group_id IS NULL THEN a.value_currency ELSE '' END, " + binding
     where = f"a.publication_state = '{PUBLISHED}'"
     insert = f"INSERT INTO agreements_tally ({COLUMNS})"
@@ -170,6 +178,11 @@ def rebuild_sql(vendor):
         f"GROUP BY a.sector_id, {keys}",
         f"{insert} SELECT 'event', a.event_id, {columns} FROM agreements_agreement a "
         f"WHERE {where} AND a.event_id IS NOT NULL GROUP BY a.event_id, {keys}",
+        f"{insert} SELECT 'all', 0, {moment} FROM agreements_agreement a WHERE {where}",
+        f"{insert} SELECT 'sector', a.sector_id, {moment} FROM agreements_agreement a WHERE {where} "
+        "GROUP BY a.sector_id",
+        f"{insert} SELECT 'event', a.event_id, {moment} FROM agreements_agreement a "
+        f"WHERE {where} AND a.event_id IS NOT NULL GROUP BY a.event_id",
     ]
 
 
@@ -214,9 +227,9 @@ def uninstall(connection):
 
 # Part 0: own values per currency and binding-ness; part 1: groups, each once, binding when every
 # member is; part 2: when the scope last changed (first, so that PostgreSQL types the column from it).
-READ = """
-SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, MAX(changed_at)
-FROM agreements_tally WHERE scope = %s AND scope_ref = %s
+READ = f"""
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, changed_at
+FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = {MOMENT}
 UNION ALL
 SELECT 0, currency, binding, SUM(members), SUM(valued), SUM(total_cents), SUM(approximate), NULL
 FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = 0
@@ -231,7 +244,7 @@ FROM (
 ) AS t JOIN agreements_group g ON g.id = t.group_ref
 GROUP BY g.currency, t.non_binding = 0
 """
-CHANGED = "SELECT MAX(changed_at) FROM agreements_tally WHERE scope = %s AND scope_ref = %s"
+CHANGED = f"SELECT changed_at FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = {MOMENT}"
 
 
 def tallied_totals(scope, scope_ref=0, using="default"):
@@ -265,14 +278,18 @@ def changed_at(scope, scope_ref=0, using="default"):
     """When a public agreement of the scope last changed, came or went."""
     with connections[using].cursor() as cursor:
         cursor.execute(CHANGED, [scope, scope_ref])
-        return as_datetime(cursor.fetchone()[0])
+        row = cursor.fetchone()
+    return as_datetime(row[0]) if row else None
 
 
 def as_datetime(value):
-    """A tally moment as an aware datetime: PostgreSQL gives one, SQLite the UTC text Django writes."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    """A tally moment as an aware datetime: PostgreSQL gives one; SQLite the UTC text Django writes, or
+    (through the column's declared type) that text read as a naive datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def rebuild(connection):

@@ -178,7 +178,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         detail reads the agreement (with sector, event, group), its parties, commitments, sources and
         relations to other public agreements."""
         if self.action == "list":
-            # build_list reads the page and its children in one statement (listing.with_children).
+            # build_list pages the ids, then reads the page and its children in one statement (listing).
             return Agreement.objects.public()
         queryset = (
             Agreement.objects.public()
@@ -227,8 +227,8 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         totals = self.agreement_filterset.totals()
         self.last_modified = totals.last_modified
         self.paginator.known_count = totals.count
-        page = self.paginate_queryset(listing.with_children(queryset))
-        data = listing.page_rows(page, self.request)
+        ids = self.paginate_queryset(listing.page_ids(queryset))
+        data = listing.page_rows(ids, self.request, using=queryset.db)
         return self.paginator.get_paginated_response(data, totals=totals.as_dict())
 
 

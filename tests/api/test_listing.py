@@ -12,9 +12,10 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from agreements.api import listing
 from agreements.api.renderers import ORJSONRenderer
 from agreements.api.serializers import AgreementSerializer
-from agreements.models import Agreement, DatePrecision, Kind, Role, Side, Supports
+from agreements.models import Agreement, DatePrecision, Kind, PublicationState, Role, Side, Supports
 from tests.factories import (
     AgreementFactory,
     CitationFactory,
@@ -115,3 +116,17 @@ def test_one_statement_reads_the_page_and_its_children(client, deals):
     assert all(row["parties"] and row["commitments"] and row["sources"] for row in data["results"])
     page_queries = [query["sql"] for query in captured if "agreements_party" in query["sql"]]
     assert len(page_queries) == 1, page_queries
+
+
+@pytest.mark.django_db
+def test_the_rows_statement_reads_public_agreements_only():
+    """The page's ids come from public(); the statement that reads their rows checks again, so an
+    agreement unpublished between the two is left out, not shown."""
+    shown = AgreementFactory()
+    draft = AgreementFactory(publication_state=PublicationState.DRAFT)
+    request = RequestFactory().get(LIST_URL, HTTP_HOST="testserver")
+
+    rows = listing.page_rows([draft.pk, shown.pk], request)
+
+    assert [row["slug"] for row in rows] == [shown.slug]
+    assert listing.page_rows([], request) == []

@@ -2,9 +2,11 @@
 
 `totals()` adds up every agreement of a selection, so its cost grows with the selection: 7,500
 agreements of one sector at 100,000 cost more than the rest of a list request, 75,000 at a million
-ten times that. The tally keeps, for the whole register, each sector and each event, one row per
-currency and binding-ness (an agreement's own values) and one per group and binding-ness (its
-members), kept current by database triggers on every insert, update and delete of an agreement,
+ten times that. The tally keeps, for the whole register, each sector and each event: one row per
+currency and binding-ness of the agreements' own values; one per group and binding-ness counting
+its members; the groups' values already added up per currency and binding-ness (group -2, so that
+a read never visits each group); and the scope's last change (group -1). Database triggers keep it
+current on every insert, update and delete of an agreement, and every edit of a group's value,
 whatever makes it (admin, import, bulk_create, queryset.update, raw SQL, loaddata). Reading a
 selection's totals is then a few rows, whatever its size.
 
@@ -57,6 +59,8 @@ def non_binding_sql():
 
 
 MOMENT = -1  # the group_ref of a scope's changed_at row
+GROUPS = -2  # the group_ref of a scope's group values, per currency and binding-ness
+CENTS = "CAST(ROUND({} * 100) AS BIGINT)"
 
 
 def delta_select(row, sign, vendor, changed):
@@ -104,6 +108,53 @@ def upsert(select, vendor):
     )
 
 
+def group_share(row, sign):
+    """What the group of `row` (NEW or OLD) adds to the group values of `row`'s scopes, as the tally's
+    member rows stand: its amount once per scope it has members in, as binding when none of them is
+    non-binding. Taken out (-1) before the row's own change and put back (+1) after it, so that each
+    scope's group values follow their members without a read of every group."""
+    scopes = (
+        f"(scope = 'all' AND scope_ref = 0) OR (scope = 'sector' AND scope_ref = {row}.sector_id) "
+        f"OR (scope = 'event' AND scope_ref = {row}.event_id)"
+    )
+    return group_values(f"group_ref = {row}.group_id AND ({scopes})", "g", sign, f"g.id = {row}.group_id")
+
+
+def group_values(members_where, group, sign, join=None):
+    """Signed group-value rows, one per scope a group has members in (`members_where` picks the
+    member rows), valued with `group`: a joined row (`join`) or OLD/NEW of agreements_group."""
+    source = f"JOIN agreements_group {group} ON {join} " if join else ""
+    approximate = f"CASE WHEN {group}.approximate THEN 1 ELSE 0 END"
+    return (
+        f"SELECT t.scope, t.scope_ref, {GROUPS}, {group}.currency, t.non_binding = 0, {sign} * t.members, "
+        f"{sign} * t.members, {sign} * {CENTS.format(f'{group}.amount')}, {sign} * {approximate}, NULL "
+        "FROM (SELECT scope, scope_ref, SUM(members) AS members, "
+        "SUM(CASE WHEN binding THEN 0 ELSE members END) AS non_binding "
+        f"FROM agreements_tally WHERE {members_where} GROUP BY scope, scope_ref HAVING SUM(members) > 0) AS t "
+        f"{source}WHERE TRUE"
+    )
+
+
+def agreement_change(row, sign, vendor, changed):
+    """The statements for one agreement (`row`) coming into (+1) or going out of (-1) the public
+    register: its group's values out, its own rows, its group's values back."""
+    # Without a group, the first and last find no member rows and write nothing.
+    return [
+        upsert(group_share(row, -1), vendor),
+        upsert(delta_select(row, sign, vendor, changed), vendor),
+        upsert(group_share(row, 1), vendor),
+    ]
+
+
+def group_change(vendor, deleted=False):
+    """A group's amount, currency or approximateness edited: its old values out of every scope it has
+    members in, the new ones in. A group deleted (only a flush or raw SQL deletes one that has
+    members): its values out."""
+    members = "group_ref = OLD.id"
+    statements = [upsert(group_values(members, "OLD", -1), vendor)]
+    return statements if deleted else [*statements, upsert(group_values(members, "NEW", 1), vendor)]
+
+
 TRIGGERS = ("insert", "update_old", "update_new", "delete")  # SQLite's; PostgreSQL has one for all three
 
 
@@ -118,11 +169,19 @@ def sqlite_statements():
     ]
     statements = [f"DROP TRIGGER IF EXISTS agreements_tally_{name}" for name in TRIGGERS]
     for name, event, (row, sign, changed), when in triggers:
-        body = upsert(delta_select(row, sign, "sqlite", changed), "sqlite")
+        body = "; ".join(agreement_change(row, sign, "sqlite", changed))
         statements.append(
             f"CREATE TRIGGER agreements_tally_{name} {event} ON agreements_agreement "
             f"FOR EACH ROW WHEN {when} BEGIN {body}; END"
         )
+    statements += [
+        "DROP TRIGGER IF EXISTS agreements_tally_group",
+        "CREATE TRIGGER agreements_tally_group AFTER UPDATE OF amount, currency, approximate ON agreements_group "
+        f"FOR EACH ROW BEGIN {'; '.join(group_change('sqlite'))}; END",
+        "DROP TRIGGER IF EXISTS agreements_tally_group_delete",
+        "CREATE TRIGGER agreements_tally_group_delete AFTER DELETE ON agreements_group "
+        f"FOR EACH ROW BEGIN {'; '.join(group_change('sqlite', deleted=True))}; END",
+    ]
     return statements
 
 
@@ -133,13 +192,13 @@ def postgresql_statements():
         f"""CREATE OR REPLACE FUNCTION agreements_tally_change() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND OLD.publication_state = {published} THEN
-        {upsert(delta_select("OLD", -1, "postgresql", NOW["postgresql"]), "postgresql")};
+        {pg_block("OLD", -1, NOW["postgresql"])}
     END IF;
     IF TG_OP = 'UPDATE' AND OLD.publication_state = {published} THEN
-        {upsert(delta_select("OLD", -1, "postgresql", "NEW.updated_at"), "postgresql")};
+        {pg_block("OLD", -1, "NEW.updated_at")}
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.publication_state = {published} THEN
-        {upsert(delta_select("NEW", 1, "postgresql", "NEW.updated_at"), "postgresql")};
+        {pg_block("NEW", 1, "NEW.updated_at")}
     END IF;
     RETURN NULL;
 END
@@ -156,7 +215,26 @@ END
 $$ LANGUAGE plpgsql""",
         "CREATE TRIGGER agreements_tally_truncate AFTER TRUNCATE ON agreements_agreement "
         "FOR EACH STATEMENT EXECUTE FUNCTION agreements_tally_truncate()",
+        "DROP TRIGGER IF EXISTS agreements_tally_group ON agreements_group",
+        f"""CREATE OR REPLACE FUNCTION agreements_tally_group_change() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        {"; ".join(group_change("postgresql", deleted=True))};
+    ELSE
+        {"; ".join(group_change("postgresql"))};
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql""",
+        "CREATE TRIGGER agreements_tally_group AFTER UPDATE OF amount, currency, approximate OR DELETE "
+        "ON agreements_group FOR EACH ROW EXECUTE FUNCTION agreements_tally_group_change()",
     ]
+
+
+def pg_block(row, sign, changed):
+    """An agreement's statements inside the PostgreSQL trigger function."""
+    statements = agreement_change(row, sign, "postgresql", changed)
+    return "\n        ".join(f"{statement};" for statement in statements)
 
 
 def rebuild_sql(vendor):
@@ -178,6 +256,13 @@ def rebuild_sql(vendor):
         f"GROUP BY a.sector_id, {keys}",
         f"{insert} SELECT 'event', a.event_id, {columns} FROM agreements_agreement a "
         f"WHERE {where} AND a.event_id IS NOT NULL GROUP BY a.event_id, {keys}",
+        # Each scope's group values, from the member rows just written (as group_values() keeps them).
+        f"{insert} SELECT t.scope, t.scope_ref, {GROUPS}, g.currency, t.non_binding = 0, SUM(t.members), "
+        f"SUM(t.members), SUM({CENTS.format('g.amount')}), SUM(CASE WHEN g.approximate THEN 1 ELSE 0 END), NULL "
+        "FROM (SELECT scope, scope_ref, group_ref, SUM(members) AS members, "
+        "SUM(CASE WHEN binding THEN 0 ELSE members END) AS non_binding FROM agreements_tally WHERE group_ref > 0 "
+        "GROUP BY scope, scope_ref, group_ref HAVING SUM(members) > 0) AS t "
+        "JOIN agreements_group g ON g.id = t.group_ref GROUP BY t.scope, t.scope_ref, g.currency, t.non_binding = 0",
         f"{insert} SELECT 'all', 0, {moment} FROM agreements_agreement a WHERE {where}",
         f"{insert} SELECT 'sector', a.sector_id, {moment} FROM agreements_agreement a WHERE {where} "
         "GROUP BY a.sector_id",
@@ -215,59 +300,48 @@ def uninstall(connection):
         statements = [
             "DROP TRIGGER IF EXISTS agreements_tally ON agreements_agreement",
             "DROP TRIGGER IF EXISTS agreements_tally_truncate ON agreements_agreement",
+            "DROP TRIGGER IF EXISTS agreements_tally_group ON agreements_group",
             "DROP FUNCTION IF EXISTS agreements_tally_change()",
             "DROP FUNCTION IF EXISTS agreements_tally_truncate()",
+            "DROP FUNCTION IF EXISTS agreements_tally_group_change()",
         ]
     else:
-        statements = [f"DROP TRIGGER IF EXISTS agreements_tally_{name}" for name in TRIGGERS]
+        statements = [
+            f"DROP TRIGGER IF EXISTS agreements_tally_{name}" for name in (*TRIGGERS, "group", "group_delete")
+        ]
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
 
 
-# Part 0: own values per currency and binding-ness; part 1: groups, each once, binding when every
-# member is; part 2: when the scope last changed (first, so that PostgreSQL types the column from it).
+# A scope's own values (group 0) and group values per currency and binding-ness, and its moment: a
+# handful of rows under one primary-key prefix, whatever the number of agreements or groups.
 READ = f"""
-SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, changed_at
-FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = {MOMENT}
-UNION ALL
-SELECT 0, currency, binding, SUM(members), SUM(valued), SUM(total_cents), SUM(approximate), NULL
-FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = 0
-GROUP BY currency, binding HAVING SUM(members) > 0
-UNION ALL
-SELECT 1, g.currency, t.non_binding = 0, SUM(t.members), SUM(t.members), SUM(g.amount),
-       SUM(CASE WHEN g.approximate THEN 1 ELSE 0 END), NULL
-FROM (
-    SELECT group_ref, SUM(members) AS members, SUM(CASE WHEN binding THEN 0 ELSE members END) AS non_binding
-    FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref > 0
-    GROUP BY group_ref HAVING SUM(members) > 0
-) AS t JOIN agreements_group g ON g.id = t.group_ref
-GROUP BY g.currency, t.non_binding = 0
+SELECT group_ref, currency, binding, members, valued, total_cents, approximate, changed_at
+FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref IN ({MOMENT}, 0, {GROUPS})
 """
 CHANGED = f"SELECT changed_at FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = {MOMENT}"
 
 
 def tallied_totals(scope, scope_ref=0, using="default"):
     """Totals (as `totals()` gives them) of the public agreements of the register (`all`), of one
-    sector or of one event, from the tally: one query, whatever the number of agreements. Their
-    `last_modified` is when a public agreement of the scope last changed, came or went (None when
+    sector or of one event, from the tally: one query of a few rows, whatever the number of agreements.
+    Their `last_modified` is when a public agreement of the scope last changed, came or went (None when
     the scope is empty): unlike the latest `updated_at`, it moves when one is unpublished or deleted."""
     assert scope in SCOPES
     totals, lines = Totals(), {}
     with connections[using].cursor() as cursor:
-        cursor.execute(READ, [scope, scope_ref] * 3)
+        cursor.execute(READ, [scope, scope_ref])
         rows = cursor.fetchall()
-    for part, currency, binding, members, valued, amount, approximate, changed_at in rows:
-        if part == 2:
-            totals.last_modified = as_datetime(changed_at)
-            continue
-        totals.count += int(members)
-        totals.valued += int(valued)
-        if part == 1:
-            lines.setdefault(currency, CurrencyTotal(currency)).add(amount, bool(binding), approximate > 0)
-        elif valued:
-            line = lines.setdefault(currency, CurrencyTotal(currency))
-            line.add((Decimal(int(amount)) / 100).quantize(CENT), bool(binding), approximate > 0)
+    for kind, currency, binding, members, valued, cents, approximate, changed in rows:
+        if kind == MOMENT:
+            totals.last_modified = as_datetime(changed)
+        elif members > 0:
+            totals.count += int(members)
+            totals.valued += int(valued)
+            if valued:  # own values, or a group's (whose members all count as valued)
+                line = lines.setdefault(currency, CurrencyTotal(currency))
+                line.add((Decimal(int(cents)) / 100).quantize(CENT), bool(binding), approximate > 0)
     totals.currencies = sort_currencies(lines.values())
     if not totals.count:
         totals.last_modified = None

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import tally
 from agreements.filters import AgreementFilterSet
-from agreements.models import Agreement, Event, Kind, PublicationState, Sector
+from agreements.models import Agreement, Event, Group, Kind, PublicationState, Sector
 from agreements.tally import tallied_totals
 from tests.factories import AgreementFactory, EventFactory, GroupFactory, SectorFactory
 
@@ -101,10 +101,44 @@ def test_the_tally_follows_every_kind_of_change(mixed):
         cursor.execute("UPDATE agreements_agreement SET value_approximate = %s WHERE slug = %s", [True, "bulk-3"])
     assert_tally_matches_rows()
 
-    # A group's value is read where it is kept: changing it needs no tally change.
+    # A group's amount, currency and approximateness, edited: its values move in every scope it is in.
     package.amount = Decimal("3.00")
     package.save()
     assert_tally_matches_rows()
+    package.currency, package.approximate = "EUR", False
+    package.save()
+    assert_tally_matches_rows()
+    Group.objects.filter(pk=package.pk).update(amount=Decimal("7.77"), currency="KZT", approximate=True)
+    assert_tally_matches_rows()
+
+    # A member turning non-binding makes its group non-binding in its scopes, and back.
+    member = Agreement.objects.public().filter(group=package).first()
+    Agreement.objects.filter(pk=member.pk).update(kind=Kind.MEMORANDUM)
+    assert_tally_matches_rows()
+    Agreement.objects.filter(group=package).update(kind=Kind.CONTRACT)
+    assert_tally_matches_rows()
+    # A group losing its last member leaves its scopes.
+    Agreement.objects.filter(group=package).update(group=None)
+    assert_tally_matches_rows()
+
+
+def test_a_scope_reads_a_few_rows_however_many_groups_it_has(mixed):
+    """Group values are kept per scope, currency and binding-ness: forty more groups in a sector add
+    nothing to what its totals read."""
+    _, energy, *_ = mixed
+    for number in range(40):
+        group = GroupFactory(amount=Decimal(number + 1), currency="USD" if number % 2 else "EUR")
+        AgreementFactory(sector=energy, group=group, value_amount=None)
+        AgreementFactory(
+            sector=energy, group=group, value_amount=None, kind=Kind.MEMORANDUM if number % 3 else Kind.CONTRACT
+        )
+    assert_tally_matches_rows()
+
+    with connection.cursor() as cursor:
+        cursor.execute(tally.READ, ["sector", energy.pk])
+        rows = cursor.fetchall()
+    # The moment, own values and group values: each at most per currency (3) and binding-ness (2).
+    assert len(rows) <= 1 + 2 * 3 * 2
 
 
 def test_installing_builds_the_rows_of_agreements_already_there(mixed):

@@ -300,3 +300,14 @@ def test_forms_share_a_class_but_no_field_and_see_new_rows():
     first.form.fields["q"].widget.attrs["data-test"] = "mine"
     assert "data-test" not in second.form.fields["q"].widget.attrs
     assert "data-test" not in AgreementFilterSet({}).form.fields["q"].widget.attrs
+    # A choice field's choices follow its own field (the page relabels the empty choice), no other.
+    first.form.fields["kind"].empty_label = "Any"
+    first.form.fields["kind"].validators.append(lambda value: None)
+    assert next(iter(first.form.fields["kind"].choices)) == ("", "Any")
+    assert next(iter(second.form.fields["kind"].choices)) != ("", "Any")
+    assert next(iter(AgreementFilterSet({}).form.fields["kind"].choices)) != ("", "Any")
+    assert not AgreementFilterSet({}).form.fields["kind"].validators
+    # A model choice field reads through a queryset of its own, for a widget of its own.
+    sector = first.form.fields["sector"]
+    assert sector.queryset is not second.form.fields["sector"].queryset
+    assert sector.widget.choices.field is sector

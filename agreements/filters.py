@@ -197,6 +197,14 @@ class AgreementFilterSet(django_filters.FilterSet):
         return queryset.order_by(*ORDERINGS[value])
 
 
+def shallow_copy(obj):
+    """copy.copy for a plain object (a filter, field, widget or choice iterator: no __copy__, no slots),
+    without its generic __reduce_ex__ round trip, which took most of the time of copying them."""
+    copied = object.__new__(type(obj))
+    copied.__dict__.update(obj.__dict__)
+    return copied
+
+
 class FilterCopies(dict):
     """The filters of a FilterSet, copied for each instance without deepcopy.
 
@@ -210,7 +218,7 @@ class FilterCopies(dict):
     def __deepcopy__(self, memo):
         copies = {}
         for name, filter_ in self.items():
-            copied = copy.copy(filter_)
+            copied = shallow_copy(filter_)
             copied.extra = dict(filter_.extra)
             if filter_.method is not None:
                 copied.method = filter_.method  # a new FilterMethod, bound to the copy
@@ -233,8 +241,8 @@ class FieldCopies(dict):
 
 
 def copy_field(field):
-    copied = copy.copy(field)
-    widget = copied.widget = copy.copy(field.widget)
+    copied = shallow_copy(field)
+    widget = copied.widget = shallow_copy(field.widget)
     widget.attrs = dict(field.widget.attrs)
     if hasattr(widget, "choices"):
         widget.choices = copy.copy(field.widget.choices)  # as ChoiceWidget.__deepcopy__ does

@@ -316,10 +316,11 @@ def uninstall(connection):
 
 # A scope's own values (group 0) and group values per currency and binding-ness, and its moment: a
 # handful of rows under one primary-key prefix, whatever the number of agreements or groups.
-READ = f"""
-SELECT group_ref, currency, binding, members, valued, total_cents, approximate, changed_at
-FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref IN ({MOMENT}, 0, {GROUPS})
-"""
+ROWS = (
+    "SELECT scope_ref, group_ref, currency, binding, members, valued, total_cents, approximate, changed_at "
+    f"FROM agreements_tally WHERE scope = %s AND group_ref IN ({MOMENT}, 0, {GROUPS})"
+)
+READ = f"{ROWS} AND scope_ref = %s"
 CHANGED = f"SELECT changed_at FROM agreements_tally WHERE scope = %s AND scope_ref = %s AND group_ref = {MOMENT}"
 
 
@@ -329,11 +330,26 @@ def tallied_totals(scope, scope_ref=0, using="default"):
     Their `last_modified` is when a public agreement of the scope last changed, came or went (None when
     the scope is empty): unlike the latest `updated_at`, it moves when one is unpublished or deleted."""
     assert scope in SCOPES
-    totals, lines = Totals(), {}
     with connections[using].cursor() as cursor:
         cursor.execute(READ, [scope, scope_ref])
-        rows = cursor.fetchall()
-    for kind, currency, binding, members, valued, cents, approximate, changed in rows:
+        found = totals_from_rows(cursor.fetchall())
+    return found.get(scope_ref, Totals())
+
+
+def tallied_totals_by(scope, using="default"):
+    """{sector or event id: Totals} for every sector or event with public agreements, in one query of a
+    few rows each (as `totals_by()` gives them)."""
+    assert scope in ("sector", "event")
+    with connections[using].cursor() as cursor:
+        cursor.execute(ROWS, [scope])
+        return totals_from_rows(cursor.fetchall())
+
+
+def totals_from_rows(rows):
+    """{scope_ref: Totals} from ROWS, leaving out the scopes with no public agreement."""
+    found = {}
+    for ref, kind, currency, binding, members, valued, cents, approximate, changed in rows:
+        totals, lines = found.setdefault(ref, (Totals(), {}))
         if kind == MOMENT:
             totals.last_modified = as_datetime(changed)
         elif members > 0:
@@ -342,10 +358,12 @@ def tallied_totals(scope, scope_ref=0, using="default"):
             if valued:  # own values, or a group's (whose members all count as valued)
                 line = lines.setdefault(currency, CurrencyTotal(currency))
                 line.add((Decimal(int(cents)) / 100).quantize(CENT), bool(binding), approximate > 0)
-    totals.currencies = sort_currencies(lines.values())
-    if not totals.count:
-        totals.last_modified = None
-    return totals
+    result = {}
+    for ref, (totals, lines) in found.items():
+        if totals.count:
+            totals.currencies = sort_currencies(lines.values())
+            result[ref] = totals
+    return result
 
 
 def changed_at(scope, scope_ref=0, using="default"):

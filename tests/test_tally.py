@@ -219,3 +219,16 @@ def test_a_filterset_over_another_selection_never_reads_the_tally(mixed):
 
     assert filterset.tallied_scope() is None
     assert filterset.totals().count == filterset.qs.count()
+
+
+@pytest.mark.parametrize("scope", ["sector", "event"])
+def test_every_sector_or_event_at_once_is_what_totals_by_adds_up(mixed, scope):
+    public = Agreement.objects.public()
+    expected = public.filter(**{f"{scope}__isnull": False}).totals_by(scope)
+
+    found = tally.tallied_totals_by(scope)
+
+    assert {ref: totals.as_dict() for ref, totals in found.items()} == {
+        ref: totals.as_dict() for ref, totals in expected.items()
+    }
+    assert found  # the fixture has public agreements in sectors and in an event

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from agreements import views
 from agreements.models import Agreement, Event, Kind, MilestoneStatus, Relation, RelationKind, Sector, Side, Supports
 from tests.factories import (
     AgreementFactory,
@@ -316,6 +317,25 @@ def test_organization_list_counts_public_agreements(client):
     assert '<td class="num">2</td>' in html
 
 
+def test_organization_list_pages_by_name_and_counts_each_pages_rows(client, monkeypatch):
+    monkeypatch.setattr(views.OrganizationListView, "paginate_by", 2)
+    for name in ("Alpha", "Bravo", "Charlie"):
+        PartyFactory(organization=OrganizationFactory(name=name))
+    PartyFactory(
+        organization=OrganizationFactory(name="Aardvark"), agreement=AgreementFactory(publication_state="draft")
+    )
+    url = reverse("agreements:organization-list")
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert "Alpha" in first and "Bravo" in first and "Charlie" not in first
+    assert "Charlie" in second and "Page 2 of 2" in second and 'rel="prev"' in second
+    assert "Aardvark" not in first + second  # known only from a draft
+    assert client.get(url, {"page": 3}).status_code == 404
+    assert client.get(url, {"page": "x"}).status_code == 404
+
+
 def test_organization_detail_shows_agreements_total_and_counterparties(client):
     nic = OrganizationFactory(name="NIC")
     agreement = AgreementFactory(title="Investment cooperation", value_amount=Decimal("250000000"))
@@ -432,7 +452,7 @@ def test_every_public_page_of_the_real_register_renders(client, register):
         assert client.get(url).status_code == 200, url
 
 
-def test_overview_and_list_totals_come_from_the_cache_and_follow_every_save(
+def test_overview_and_list_totals_stay_few_queries_and_follow_every_save(
     client, settings, django_assert_max_num_queries
 ):
     from django.core.cache import cache
@@ -442,7 +462,8 @@ def test_overview_and_list_totals_come_from_the_cache_and_follow_every_save(
     agreement = AgreementFactory(value_amount=Decimal("700000000"))
     client.get(reverse("agreements:home"))
     client.get(reverse("agreements:agreement-list"))
-    with django_assert_max_num_queries(3):  # the latest agreements and the page rows only
+    # The overview's totals are the tally's (a few rows each); the rest: its events, sectors and latest.
+    with django_assert_max_num_queries(7):
         home = client.get(reverse("agreements:home")).content.decode()
     assert "700,000,000" in home
 
@@ -451,3 +472,23 @@ def test_overview_and_list_totals_come_from_the_cache_and_follow_every_save(
 
     assert "800,000,000" in client.get(reverse("agreements:home")).content.decode()
     assert "800,000,000" in client.get(reverse("agreements:agreement-list")).content.decode()
+
+
+def test_sector_page_shows_its_newest_agreements_and_links_to_the_rest(client, monkeypatch):
+    """A sector holds a twelfth of the register: its page shows the newest and its totals (all of
+    them), and the list, filtered by the sector, pages through the rest."""
+    monkeypatch.setattr(views, "SECTOR_NEWEST", 2)
+    sector = SectorFactory(slug="energy")
+    for day in (1, 2, 3):
+        AgreementFactory(sector=sector, title=f"Deal {day}", signed_on=datetime.date(2025, 1, day))
+    AgreementFactory(sector=sector, title="Hidden", publication_state="draft")
+
+    html = client.get(reverse("agreements:sector-detail", args=["energy"])).content.decode()
+
+    assert "Deal 3" in html and "Deal 2" in html and "Deal 1" not in html and "Hidden" not in html
+    assert "The newest 2 of 3, by signature date." in html
+    assert 'href="/agreements/?sector=energy">See all 3 in the list</a>' in html
+
+    monkeypatch.setattr(views, "SECTOR_NEWEST", 3)
+    html = client.get(reverse("agreements:sector-detail", args=["energy"])).content.decode()
+    assert "Deal 1" in html and "See all" not in html

@@ -35,9 +35,15 @@ def bump_register_version():
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
-def cache_key(*parts):
+def answer_key(*parts):
+    """A key for an answer kept with the version it was computed under (api/conditional.py): the key
+    itself leaves the version out, so one read fetches both."""
     digest = hashlib.blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=16).hexdigest()
-    return f"kzdeals:answer:{register_version()}:{digest}"
+    return f"kzdeals:answer:{digest}"
+
+
+def cache_key(*parts):
+    return answer_key(register_version(), *parts)
 
 
 def memoize(parts, compute):

@@ -156,6 +156,12 @@ def group_change(vendor, deleted=False):
 
 
 TRIGGERS = ("insert", "update_old", "update_new", "delete")  # SQLite's; PostgreSQL has one for all three
+# The columns an update must touch to move the tally: not the search document, say, which PostgreSQL
+# rewrites for every agreement at once.
+TALLIED = (
+    "publication_state, kind, sector_id, event_id, group_id, value_amount, value_currency, value_approximate, "
+    "updated_at"
+)
 
 
 def sqlite_statements():
@@ -163,8 +169,18 @@ def sqlite_statements():
     # (name, event, (row, sign, when it changed), condition)
     triggers = [
         ("insert", "AFTER INSERT", ("NEW", 1, "NEW.updated_at"), f"NEW.publication_state = {published}"),
-        ("update_old", "AFTER UPDATE", ("OLD", -1, "NEW.updated_at"), f"OLD.publication_state = {published}"),
-        ("update_new", "AFTER UPDATE", ("NEW", 1, "NEW.updated_at"), f"NEW.publication_state = {published}"),
+        (
+            "update_old",
+            f"AFTER UPDATE OF {TALLIED}",
+            ("OLD", -1, "NEW.updated_at"),
+            f"OLD.publication_state = {published}",
+        ),
+        (
+            "update_new",
+            f"AFTER UPDATE OF {TALLIED}",
+            ("NEW", 1, "NEW.updated_at"),
+            f"NEW.publication_state = {published}",
+        ),
         ("delete", "AFTER DELETE", ("OLD", -1, NOW["sqlite"]), f"OLD.publication_state = {published}"),
     ]
     statements = [f"DROP TRIGGER IF EXISTS agreements_tally_{name}" for name in TRIGGERS]
@@ -203,7 +219,7 @@ BEGIN
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql""",
-        "CREATE TRIGGER agreements_tally AFTER INSERT OR UPDATE OR DELETE ON agreements_agreement "
+        f"CREATE TRIGGER agreements_tally AFTER INSERT OR UPDATE OF {TALLIED} OR DELETE ON agreements_agreement "
         "FOR EACH ROW EXECUTE FUNCTION agreements_tally_change()",
         # TRUNCATE (Django's flush on PostgreSQL) fires no row trigger: empty the tally with it.
         "DROP TRIGGER IF EXISTS agreements_tally_truncate ON agreements_agreement",

@@ -2,13 +2,15 @@
 
 - A strong ETag from the body: always right (an organisation renamed, a source added, a record
   unpublished all change it); a matching If-None-Match gets a 304.
-- Last-Modified: the latest `updated_at` of what the answer shows. Saving a party, citation,
-  organisation, source, group, event or sector moves the `updated_at` of the agreements that show
-  it (agreements/caching.py), so the date moves whenever the body can. If-None-Match wins over
-  If-Modified-Since when both are sent, as RFC 9110 says.
+- Last-Modified: when what the answer shows last changed. Saving a party, citation, organisation,
+  source, group, event or sector moves the `updated_at` of the agreements that show it
+  (agreements/caching.py), and a list's date is its selection's moment in the tally, which a removal
+  moves too. If-None-Match wins over If-Modified-Since when both are sent, as RFC 9110 says.
 - `Cache-Control: public, max-age=60` for shared caches.
-- With REGISTER_CACHE_TIMEOUT on (a shared cache), a 200 is kept per register version and full
-  path: a repeated request costs no SQL, and any save makes the kept answers unreachable at once.
+- With REGISTER_CACHE_TIMEOUT on (a shared cache), a 200 is kept per full path with the register
+  version it was computed under, and goes out again before any of the framework's work (one cache
+  read, no SQL, no throttle: it costs less than the throttle's own bookkeeping); any save changes the
+  version, so every kept answer is stale at once.
 """
 
 import hashlib
@@ -18,7 +20,7 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 
-from agreements.caching import cache_key, cache_timeout
+from agreements.caching import VERSION_KEY, answer_key, cache_timeout, register_version
 
 CACHE_CONTROL = "public, max-age=60"
 
@@ -27,30 +29,38 @@ def body_etag(content):
     return quote_etag(hashlib.blake2b(content, digest_size=16).hexdigest())
 
 
+def kept_answer(key):
+    """(the register version now, the answer kept under `key` for that version or None): one round trip."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or register_version()
+    kept = found.get(key)
+    if kept is not None and kept[0] == version:
+        return version, kept[1]
+    return version, None
+
+
 class ConditionalGetMixin:
     last_modified = None
-    answer_cache_key = None
+    answer_to_keep = None  # (cache key, register version) of an answer to keep once it is built
 
-    def cached_or(self, request, build):
-        """The kept answer for this request, or `build()` (then kept by finalize_response)."""
-        if not cache_timeout() or request.method not in ("GET", "HEAD"):
-            return build()
-        self.answer_cache_key = cache_key("api", request.get_full_path())
-        kept = cache.get(self.answer_cache_key)
-        if kept is None:
-            return build()
-        content, content_type, last_modified = kept
-        self.last_modified = last_modified
-        self.answer_cache_key = None  # already kept
-        response = HttpResponse(content, content_type=content_type)
+    def dispatch(self, request, *args, **kwargs):
+        if cache_timeout() and request.method in ("GET", "HEAD"):
+            key = answer_key("api", request.get_full_path())
+            version, kept = kept_answer(key)
+            if kept is not None:
+                return self.replay(request, kept)
+            self.answer_to_keep = (key, version)
+        return super().dispatch(request, *args, **kwargs)
+
+    @staticmethod
+    def replay(request, kept):
+        response = HttpResponse(kept["content"])
+        for name, value in kept["headers"].items():
+            response.headers[name] = value
         response.headers["X-Cache"] = "hit"
-        return response
-
-    def list(self, request, *args, **kwargs):
-        return self.cached_or(request, lambda: super(ConditionalGetMixin, self).list(request, *args, **kwargs))
-
-    def retrieve(self, request, *args, **kwargs):
-        return self.cached_or(request, lambda: super(ConditionalGetMixin, self).retrieve(request, *args, **kwargs))
+        return get_conditional_response(
+            request, etag=kept["etag"], last_modified=kept["last_modified"], response=response
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -58,12 +68,6 @@ class ConditionalGetMixin:
             return response
         if hasattr(response, "render"):
             response.render()
-        if self.answer_cache_key:
-            cache.set(
-                self.answer_cache_key,
-                (response.content, response.headers["Content-Type"], self.last_modified),
-                cache_timeout(),
-            )
         etag = body_etag(response.content)
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = CACHE_CONTROL
@@ -71,4 +75,13 @@ class ConditionalGetMixin:
         last_modified = int(self.last_modified.timestamp()) if self.last_modified else None
         if last_modified is not None:
             response.headers["Last-Modified"] = http_date(last_modified)
+        if self.answer_to_keep:
+            key, version = self.answer_to_keep
+            kept = {
+                "content": response.content,
+                "headers": dict(response.headers),
+                "etag": etag,
+                "last_modified": last_modified,
+            }
+            cache.set(key, (version, kept), cache_timeout())
         return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)

@@ -220,9 +220,6 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         return agreement
 
     def list(self, request, *args, **kwargs):
-        return self.cached_or(request, lambda: self.build_list())
-
-    def build_list(self):
         queryset = self.filter_queryset(self.get_queryset())
         totals = self.agreement_filterset.totals()
         self.last_modified = totals.last_modified

@@ -171,3 +171,33 @@ def test_an_answer_computed_before_a_save_commits_is_not_kept(answer_cache, djan
         memoize(("answer",), lambda: "still published")
 
     assert memoize(("answer",), lambda: "unpublished") == "unpublished"
+
+
+def test_a_kept_answer_goes_out_with_the_headers_it_had(client, answer_cache):
+    PartyFactory()
+    for url in (LIST_URL, detail(Agreement.objects.get())):
+        first = client.get(url)
+        second = client.get(url)
+        assert "X-Cache" not in first and second["X-Cache"] == "hit", url
+        for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Vary", "Allow"):
+            assert second[header] == first[header], (url, header)
+        assert second.content == first.content
+        # By date too, and HEAD as GET.
+        assert client.get(url, headers={"if-modified-since": first["Last-Modified"]}).status_code == 304
+        assert client.head(url)["ETag"] == first["ETag"]
+
+
+def test_an_api_answer_served_before_a_save_commits_is_not_kept(
+    client, answer_cache, django_capture_on_commit_callbacks
+):
+    """The version an answer is kept with is the one read before its rows: a request between a save and
+    its commit (which reads the old rows) keeps an answer that the commit makes stale."""
+    agreement = AgreementFactory(title="Before")
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement.title = "After"
+        agreement.save()
+        client.get(LIST_URL)  # kept under the version of this moment
+
+    response = client.get(LIST_URL)
+    assert "X-Cache" not in response
+    assert "After" in response.content.decode()

@@ -567,6 +567,15 @@ class Agreement(models.Model):
             models.Index(
                 fields=["-published_at"], name="agreement_public_feed_idx", condition=Q(publication_state="published")
             ),
+            # The contract's other orders: oldest first, and by title either way (read backwards).
+            models.Index(
+                fields=["signed_on", "title"],
+                name="agreement_public_oldest_idx",
+                condition=Q(publication_state="published"),
+            ),
+            models.Index(
+                fields=["title", "id"], name="agreement_public_title_idx", condition=Q(publication_state="published")
+            ),
             # The admin's changelist (all publication states) in its default order.
             models.Index(fields=["-signed_on", "title"], name="agreement_signed_title_idx"),
             # totals() reads only these columns: an index that holds them all answers without the table.

@@ -5,9 +5,21 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Max
 
-from agreements.models import Agreement, Event, Group, Organization, Party, PublicationState, Sector
+from agreements.models import (
+    Agreement,
+    Citation,
+    Commitment,
+    Event,
+    Group,
+    Organization,
+    Party,
+    PublicationState,
+    Sector,
+    Source,
+    Supports,
+)
 from tests.factories import AgreementFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +48,42 @@ def test_generates_the_requested_number_of_agreements_with_two_or_three_parties(
     assert synthetic(Sector).count() == 12
     assert synthetic(Organization).count() >= 20
     assert synthetic(Event).exists() and synthetic(Group).exists()
-    # Parties are written with raw rows (executemany): each must still be a valid Party.
+    # Agreements and parties are written as raw rows (executemany): each must still be a valid row,
+    # with the model's defaults where the generator gives nothing.
+    for agreement in Agreement.objects.all():
+        agreement.full_clean()
+        assert agreement.created_at == agreement.updated_at and agreement.created_at is not None
+        assert agreement.is_public == (agreement.published_at is not None)
+        assert agreement.signed_on_precision == "day" and agreement.places == ""
+    # The ids were given explicitly: the next agreement made the usual way gets a new one.
+    assert (
+        AgreementFactory().pk > Agreement.objects.filter(slug__startswith="synthetic-").aggregate(Max("pk"))["pk__max"]
+    )
     for party in Party.objects.select_related("organization"):
         party.full_clean()
         assert party.side == party.organization.country
         assert party.signed_by.startswith("Signatory ") and party.signer_title == party.note == ""
+
+
+def test_agreements_cite_synthetic_sources_and_some_have_commitments():
+    output = generate("--agreements", "200", "--seed", "5")
+    assert Source.objects.exists() and not Source.objects.exclude(key__startswith="synthetic-").exists()
+    assert all(source.url.startswith("https://example.org/synthetic/") for source in Source.objects.all())
+    # Every agreement cites a source for the record; some for their value or parties too.
+    assert Agreement.objects.filter(citations__supports=Supports.RECORD).distinct().count() == 200
+    assert Citation.objects.filter(supports=Supports.VALUE).exists()
+    assert Citation.objects.filter(disputes=True, claim_amount__isnull=False).exists()
+    with_commitments = Agreement.objects.filter(commitments__isnull=False).distinct().count()
+    assert 50 < with_commitments < 150
+    assert (
+        f"{Citation.objects.count():,} citations" in output and f"{Commitment.objects.count():,} commitments" in output
+    )
+    # Written with raw rows (executemany): each must still be a valid row.
+    for citation in Citation.objects.select_related("source", "agreement"):
+        citation.full_clean()
+    for commitment in Commitment.objects.select_related("agreement"):
+        commitment.full_clean()
+        assert commitment.quantity is not None and commitment.due_on is not None
 
 
 def test_most_are_published_and_some_are_not():
@@ -66,15 +109,21 @@ def test_the_same_seed_makes_the_same_register():
 
 def test_replace_is_idempotent_and_deletes_only_synthetic_rows():
     real = PartyFactory(agreement=AgreementFactory(title="Real locomotive deal"))
+    real_source = Source.objects.create(key="mfa-2025-11-07", publisher="Real ministry", title="Real statement")
     generate("--agreements", "50", "--yes")
-    counts = (Agreement.objects.count(), Party.objects.count(), Organization.objects.count())
+
+    def counts():
+        return [model.objects.count() for model in (Agreement, Party, Organization, Source, Citation, Commitment)]
+
+    first = counts()
     generate("--agreements", "50", "--yes", "--replace")
-    assert (Agreement.objects.count(), Party.objects.count(), Organization.objects.count()) == counts
+    assert counts() == first
     generate("--agreements", "20", "--yes", "--replace")
     assert synthetic(Agreement).count() == 20
     assert Agreement.objects.filter(pk=real.agreement.pk).exists()
     assert Party.objects.filter(pk=real.pk).exists()
     assert Organization.objects.filter(pk=real.organization.pk).exists()
+    assert Source.objects.filter(pk=real_source.pk).exists()
 
 
 def test_refuses_to_mix_with_real_agreements_without_yes():

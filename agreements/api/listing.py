@@ -170,13 +170,16 @@ def rows_statement(vendor, count):
     """The page's rows, by id (`count` of them), with their children as JSON text. Written from the
     constants above: the ids are bound parameters, nothing else varies."""
     columns = ", ".join(COLUMNS)
-    arrays = ", ".join(f"({sql})" for sql in ARRAYS[vendor].values())
+    # Each agreement's arrays as agreements/children.py keeps them; computed here only for one without
+    # its row (COALESCE evaluates the subquery only then).
+    arrays = ", ".join(f"COALESCE(ch.{name}, ({ARRAYS[vendor][f'{name}_json']}))" for name in CHILDREN)
     placeholders = ", ".join(["%s"] * count)
     return (
         f"SELECT agreements_agreement.id, {columns}, {arrays} FROM agreements_agreement "  # noqa: S608 (constants)
         "JOIN agreements_sector s ON s.id = agreements_agreement.sector_id "
         "LEFT JOIN agreements_event e ON e.id = agreements_agreement.event_id "
         "LEFT JOIN agreements_group g ON g.id = agreements_agreement.group_id "
+        "LEFT JOIN agreements_children ch ON ch.agreement_id = agreements_agreement.id "
         f"WHERE agreements_agreement.id IN ({placeholders}) "
         # Public again: one unpublished between the two statements must not show.
         f"AND agreements_agreement.publication_state = '{PUBLISHED}'"

@@ -311,3 +311,31 @@ def test_forms_share_a_class_but_no_field_and_see_new_rows():
     sector = first.form.fields["sector"]
     assert sector.queryset is not second.form.fields["sector"].queryset
     assert sector.widget.choices.field is sector
+
+
+def test_slug_choices_are_found_by_one_precompiled_statement_as_the_orm_finds_them(db, django_assert_num_queries):
+    event = EventFactory(starts_on=datetime.date(2025, 11, 6))
+    party = PartyFactory(organization=OrganizationFactory(slug="wabtec"), agreement=AgreementFactory(event=event))
+    data = {"event": event.slug, "party": "wabtec", "sector": party.agreement.sector.slug}
+    with django_assert_num_queries(3):  # one a choice
+        filterset = AgreementFilterSet(data)
+        assert filterset.is_valid(), filterset.errors
+    found = filterset.form.cleaned_data
+    # The same instances the ORM would make, converted the same way (a date, not SQLite's text).
+    assert found["event"].starts_on == datetime.date(2025, 11, 6)
+    for name, model_instance in (("event", event), ("party", party.organization), ("sector", party.agreement.sector)):
+        orm = type(model_instance).objects.get(pk=model_instance.pk)
+        assert {f.attname: getattr(found[name], f.attname) for f in orm._meta.concrete_fields} == {
+            f.attname: getattr(orm, f.attname) for f in orm._meta.concrete_fields
+        }
+    # Compiled once: a second form reuses the statement (and still sees a change of the rows).
+    statements = type(filterset.form).base_fields["sector"].statements  # shared by every form's copy
+    compiled = dict(statements)
+    assert list(compiled) == ["default"]
+    party.agreement.sector.name = "Renamed"
+    party.agreement.sector.save()
+    again = AgreementFilterSet(data)
+    assert again.is_valid() and again.form.cleaned_data["sector"].name == "Renamed"
+    assert statements == compiled
+    missing = AgreementFilterSet({"sector": "no-such-sector", "event": event.slug.upper()})
+    assert not missing.is_valid() and set(missing.errors) == {"sector", "event"}

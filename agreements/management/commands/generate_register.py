@@ -6,15 +6,20 @@ import time
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from agreements import tally
+from agreements import children, tally
 from agreements.models import (
     Agreement,
+    Citation,
+    Commitment,
     Event,
     Group,
     Kind,
+    MilestoneStatus,
     Organization,
     OrgType,
     Party,
@@ -22,7 +27,9 @@ from agreements.models import (
     Role,
     Sector,
     Side,
+    Source,
     Status,
+    Supports,
 )
 
 PREFIX = "synthetic-"
@@ -61,6 +68,12 @@ SUBJECTS = [
 VERBS = ["supply", "purchase", "construction", "maintenance", "financing", "cooperation", "research", "training"]
 NAME_PARTS = ["Altyn", "Steppe", "Prairie", "Atlas", "Summit", "Caspian", "Liberty", "Tengri", "Eagle", "Nomad"]
 NAME_KINDS = ["Holding", "Corporation", "Energy", "Logistics", "Systems", "Partners", "Industries", "Bank"]
+PUBLISHERS = ["Synthetic Ministry of Trade", "Synthetic Gazette", "Synthetic Wire", "Synthetic Press Office"]
+LANGUAGES = ["en", "ru", "kk", "de"]
+UNITS = ["units", "tonnes", "MW", "km", "people trained"]
+# A citation for the record, often one for the value (sometimes with the source's own figure), now and
+# then one for the parties; none, one or two commitments. The real register has about four citations
+# and one commitment an agreement.
 PUBLICATION_WEIGHTS = [
     (PublicationState.PUBLISHED, 90),
     (PublicationState.REVIEW, 4),
@@ -68,11 +81,32 @@ PUBLICATION_WEIGHTS = [
 ]
 
 
+PUBLICATION_STATES = [state.value for state, _ in PUBLICATION_WEIGHTS]
+PUBLICATION_STATE_WEIGHTS = [weight for _, weight in PUBLICATION_WEIGHTS]
+PUBLISHED = PublicationState.PUBLISHED.value
+KINDS = [kind.value for kind in Kind]
+STATUSES = [status.value for status in Status]
+MILESTONE_STATUSES = [status.value for status in MilestoneStatus]
+PARTY_COLUMNS = ["agreement_id", "organization_id", "side", "role", "signed_by", "signer_title", "note"]
+CITATION_COLUMNS = [
+    "agreement_id",
+    "source_id",
+    "supports",
+    "claim",
+    "claim_amount",
+    "claim_currency",
+    "claim_approximate",
+    "disputes",
+]
+COMMITMENT_COLUMNS = ["agreement_id", "position", "description", "quantity", "unit", "due_on", "status", "source_id"]
+
+
 class Command(BaseCommand):
     help = (
         "Fill the database with a synthetic register for benchmarks: sectors, organisations, events, groups and "
-        "agreements with two or three parties each, some of them drafts. Every row it makes has a slug starting "
-        "'synthetic-'; --replace deletes those rows (and only those) first. Never run it on a production database."
+        "agreements with two or three parties each, sources cited for them and commitments, some of them drafts. "
+        "Every row it makes has a slug (a source: its key) starting 'synthetic-'; --replace deletes those rows "
+        "(and only those) first. Never run it on a production database."
     )
 
     def add_arguments(self, parser):
@@ -104,9 +138,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         connection = connections[database]
         with transaction.atomic(using=database):
-            # The tally's triggers would update it once per row: off for the bulk load, then back on
-            # with every tally row rebuilt from the agreements in one pass (in the same transaction).
+            # The tally's and the children's triggers would write once per row: off for the bulk load,
+            # then back on with every row rebuilt from the agreements in one pass (in the same transaction).
             tally.uninstall(connection)
+            children.uninstall(connection)
             if replace:
                 self.delete_synthetic(database)
             rng = random.Random(seed)  # noqa: S311 - synthetic data, the same for the same seed
@@ -114,6 +149,7 @@ class Command(BaseCommand):
             # bulk_create sends no signals: build the stored search documents (PostgreSQL) in one UPDATE.
             Agreement.objects.using(database).filter(slug__startswith=PREFIX).refresh_search_documents()
             tally.install(connection)
+            children.install(connection)
         # Fresh statistics for the planner after a bulk load: without them SQLite may drive a correlated
         # EXISTS through the low-selectivity state index (measured: 2.6 s instead of 9 ms at 100,000 rows).
         with connection.cursor() as cursor:
@@ -121,6 +157,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {made['agreements']:,} synthetic agreements with {made['parties']:,} parties, "
+                f"{made['citations']:,} citations of {made['sources']:,} sources, {made['commitments']:,} commitments, "
                 f"{made['organizations']:,} organisations, {made['events']} events and {made['groups']} groups "
                 f"in {time.monotonic() - started:.1f} s."
             )
@@ -132,6 +169,7 @@ class Command(BaseCommand):
         Party.history.model.objects.using(database).filter(agreement__slug__startswith=PREFIX).delete()
         for model in (Agreement, Group, Event, Organization, Sector):
             model.objects.using(database).filter(slug__startswith=PREFIX).delete()
+        Source.objects.using(database).filter(key__startswith=PREFIX).delete()
 
 
 class Generator:
@@ -175,14 +213,18 @@ class Generator:
                 for n in range(max(1, count // 500))
             ],
         )
-        parties = 0
-        now = timezone.now()
+        sources = self.create(Source, [self.source(n) for n in range(max(5, count // 200))])
+        parties = citations = commitments = 0
+        columns, defaults = self.agreement_columns()
+        first_id = (Agreement.objects.using(self.database).aggregate(last=Max("pk"))["last"] or 0) + 1
         for start in range(0, count, self.batch_size):
             batch = [
-                self.agreement(n, rng.choice(sectors), events, groups, now)
+                self.agreement(first_id + n, n, rng.choice(sectors), events, groups)
                 for n in range(start, min(count, start + self.batch_size))
             ]
-            self.create(Agreement, batch)
+            self.insert_rows(
+                Agreement, columns, [[row.get(name, default) for name, default in defaults] for row in batch]
+            )
             rows = []
             for agreement in batch:
                 chosen = [rng.choice(kazakh), rng.choice(american)]
@@ -192,7 +234,7 @@ class Generator:
                         chosen.append(third)
                 rows.extend(
                     (
-                        agreement.pk,
+                        agreement["id"],
                         org.pk,
                         str(org.country),
                         rng.choice(list(Role)).value,
@@ -200,26 +242,84 @@ class Generator:
                     )
                     for org in chosen
                 )
-            self.insert_parties(rows)
+            self.insert_rows(Party, PARTY_COLUMNS, [(*row, "", "") for row in rows])
             parties += len(rows)
+            cited, committed = [], []
+            for agreement in batch:
+                cited.extend(self.citations(agreement, sources))
+                committed.extend(self.commitments(agreement))
+            self.insert_rows(Citation, CITATION_COLUMNS, cited)
+            self.insert_rows(Commitment, COMMITMENT_COLUMNS, committed)
+            citations += len(cited)
+            commitments += len(committed)
+        # The ids were given explicitly: PostgreSQL's sequence must move past them (SQLite's moves itself).
+        connection = connections[self.database]
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), [Agreement]):
+                cursor.execute(statement)
         return {
             "agreements": count,
             "parties": parties,
+            "sources": len(sources),
+            "citations": citations,
+            "commitments": commitments,
             "organizations": len(organizations),
             "events": len(events),
             "groups": len(groups),
         }
 
-    def insert_parties(self, rows):
-        """Party rows in one executemany: 2.5 rows an agreement, where bulk_create's per-field work on
-        model instances took most of the generation's time. Columns are the model's own (tested)."""
+    def insert_rows(self, model, columns, rows):
+        """Rows of a child table in one executemany: several an agreement, where bulk_create's per-field
+        work on model instances took most of the generation's time. Columns are the model's own (tested)."""
+        if not rows:
+            return
         quote = connections[self.database].ops.quote_name
-        columns = ["agreement_id", "organization_id", "side", "role", "signed_by", "signer_title", "note"]
         # The model's own table and columns; every value is bound.
         names, marks = ", ".join(quote(column) for column in columns), ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {quote(Party._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
         with connections[self.database].cursor() as cursor:
-            cursor.executemany(sql, [(*row, "", "") for row in rows])
+            cursor.executemany(sql, rows)
+
+    def source(self, n):
+        return Source(
+            key=f"{PREFIX}source-{n + 1}",
+            publisher=self.rng.choice(PUBLISHERS),
+            title=f"Synthetic statement no. {n + 1}",
+            url=f"https://example.org/synthetic/source-{n + 1}",
+            published_on=self.date(),
+            language=self.rng.choice(LANGUAGES),
+        )
+
+    def citations(self, agreement, sources):
+        """(agreement, source, supports, claim, amount, currency, approximate, disputes): one per `supports`."""
+        rng = self.rng
+        pk = agreement["id"]
+        rows = [(pk, rng.choice(sources).pk, Supports.RECORD.value, "", None, "", False, False)]
+        if agreement["value_amount"] is not None and rng.random() < 0.6:
+            disputes = rng.random() < 0.1
+            amount = agreement["value_amount"] * (Decimal("1.1") if disputes else 1)
+            claim = f"A value of {amount:,.0f} USD" if disputes else "The value"
+            rows.append((pk, rng.choice(sources).pk, Supports.VALUE.value, claim, amount, "USD", False, disputes))
+        if rng.random() < 0.3:
+            rows.append((pk, rng.choice(sources).pk, Supports.PARTIES.value, "", None, "", False, False))
+        return rows
+
+    def commitments(self, agreement):
+        """(agreement, position, description, quantity, unit, due_on, status, source): none, one or two."""
+        rng = self.rng
+        return [
+            (
+                agreement["id"],
+                position,
+                f"Synthetic milestone {position}",
+                Decimal(rng.randrange(1, 500)),
+                rng.choice(UNITS),
+                self.adapt_date(self.date()),
+                rng.choice(MILESTONE_STATUSES),
+                None,
+            )
+            for position in range(1, rng.choices([1, 2, 3], weights=[50, 30, 20])[0])
+        ]
 
     def organization(self, n):
         country = Side.KZ if n % 2 == 0 else Side.US
@@ -232,27 +332,49 @@ class Generator:
             org_type=self.rng.choice(list(OrgType)),
         )
 
+    def adapt_date(self, value):
+        return connections[self.database].ops.adapt_datefield_value(value)
+
     def date(self):
         return datetime.date(2000, 1, 1) + datetime.timedelta(days=self.rng.randrange(0, 26 * 365))
 
-    def agreement(self, n, sector, events, groups, now):
+    def agreement_columns(self):
+        """The agreement table's columns, each with the value a new Agreement() would store when the
+        generator gives none (its default; now for the created and updated times), ready to bind."""
+        ops = connections[self.database].ops
+        self.now = ops.adapt_datetimefield_value(timezone.now())
+        defaults = []
+        for field in Agreement._meta.concrete_fields:
+            if field.column == "search_document":
+                continue  # built after the load (PostgreSQL), empty on SQLite
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                default = self.now
+            else:
+                default = field.get_db_prep_save(field.get_default(), connections[self.database])
+            defaults.append((field.column, default))
+        return [name for name, _ in defaults], defaults
+
+    def agreement(self, pk, n, sector, events, groups):
+        """An agreement's row by column, as bulk_create would write it (tested against the model)."""
         rng = self.rng
         subject, verb = rng.choice(SUBJECTS), rng.choice(VERBS)
-        state = rng.choices([s for s, _ in PUBLICATION_WEIGHTS], weights=[w for _, w in PUBLICATION_WEIGHTS])[0]
+        state = rng.choices(PUBLICATION_STATES, weights=PUBLICATION_STATE_WEIGHTS)[0]
         group = rng.choice(groups) if rng.random() < 0.05 else None
         value = None if group or rng.random() < 0.3 else Decimal(rng.randrange(1, 2_000_000)) * 1_000
-        return Agreement(
-            title=f"{subject.capitalize()} {verb} agreement no. {n + 1}",
-            slug=f"{PREFIX}agreement-{n + 1}",
-            kind=rng.choice(list(Kind)),
-            status=rng.choice(list(Status)),
-            sector_id=sector.pk,
-            event_id=rng.choice(events).pk if rng.random() < 0.2 else None,
-            group_id=group.pk if group else None,
-            signed_on=None if rng.random() < 0.03 else self.date(),
-            value_amount=value,
-            value_approximate=value is not None and rng.random() < 0.2,
-            summary=f"Synthetic record: {verb} of {subject} in the {sector.name.lower()} sector.",
-            publication_state=state,
-            published_at=now if state == PublicationState.PUBLISHED else None,
-        )
+        signed_on = None if rng.random() < 0.03 else self.date()
+        return {
+            "id": pk,
+            "title": f"{subject.capitalize()} {verb} agreement no. {n + 1}",
+            "slug": f"{PREFIX}agreement-{n + 1}",
+            "kind": rng.choice(KINDS),
+            "status": rng.choice(STATUSES),
+            "sector_id": sector.pk,
+            "event_id": rng.choice(events).pk if rng.random() < 0.2 else None,
+            "group_id": group.pk if group else None,
+            "signed_on": None if signed_on is None else self.adapt_date(signed_on),
+            "value_amount": value,
+            "value_approximate": value is not None and rng.random() < 0.2,
+            "summary": f"Synthetic record: {verb} of {subject} in the {sector.name.lower()} sector.",
+            "publication_state": state,
+            "published_at": self.now if state == PUBLISHED else None,
+        }

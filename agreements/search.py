@@ -8,8 +8,8 @@ reads the index instead of building a document per row. The visitor's text is re
 (`websearch_to_tsquery`: quoted phrases, `or`, `-word`), so no input is a syntax error. Without an
 explicit `ordering`, results are ranked (`relevance()`): on PostgreSQL by ts_rank over the weighted
 document, on SQLite by where the words occur (title before summary before party names), then newest
-first. On SQLite the column stays empty and each word must appear, case-insensitively, in the
-title, the summary or a party's name (and a `-word` must not).
+first. On SQLite the column stays empty: each word must begin a word of the title, the summary or a
+party's name (and a `-word` must not), found in SQLite's own full-text index (sqlite_search.py).
 """
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -19,6 +19,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.db.models.signals import post_delete, post_save
 
+from . import sqlite_search
 from .models import Agreement, Organization, Party
 
 SEARCH_CONFIG = "english"
@@ -110,15 +111,24 @@ def connect_signals():
 
 
 def _words(queryset, text):
-    """Each word somewhere; quotes are dropped (a phrase becomes its words) and `-word` excludes."""
+    """Each word at the start of a word somewhere (agreements/sqlite_search.py: the full-text index);
+    quotes are dropped (a phrase becomes its words) and `-word` excludes. A word without a letter or a
+    digit (which the index does not hold) is matched as text, as it was before the index."""
+    wanted = []
     for token in text.replace('"', " ").split():
         word = token.lstrip("-")
         if not word:
             continue
-        # The agreements of the matching organisations, as one uncorrelated set: SQLite builds it once
-        # (5,000 organisations) instead of probing the parties of each of 100,000 agreements.
+        if any(character.isalnum() for character in word):
+            if token.startswith("-"):
+                queryset = queryset.exclude(pk__in=sqlite_search.matching_ids([word]))
+            else:
+                wanted.append(word)
+            continue
         organizations = Organization.objects.filter(Q(name__icontains=word) | Q(short_name__icontains=word))
         party_match = Party.objects.filter(organization__in=organizations.values("pk")).values("agreement_id")
         match = Q(title__icontains=word) | Q(summary__icontains=word) | Q(pk__in=party_match)
         queryset = queryset.exclude(match) if token.startswith("-") else queryset.filter(match)
+    if wanted:
+        queryset = queryset.filter(pk__in=sqlite_search.matching_ids(wanted))
     return queryset

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from agreements.filters import AgreementFilterSet
-from agreements.models import Agreement, PublicationState
+from agreements.models import Agreement, Organization, PublicationState
 from agreements.search import search_agreements
 from tests.factories import AgreementFactory, OrganizationFactory, PartyFactory
 
@@ -149,7 +149,7 @@ def test_full_text_search_is_used_on_postgresql_only(locomotives):
         # The stored, GIN-indexed document: no tsvector is computed per row at query time.
         assert "websearch_to_tsquery" in sql and '"search_document"' in sql and "to_tsvector" not in sql
     else:
-        assert "LIKE" in sql
+        assert "MATCH" in sql and "LIKE" not in sql
 
 
 def test_renaming_a_party_organisation_changes_what_is_found(locomotives, aircraft):
@@ -218,3 +218,32 @@ def test_an_explicit_ordering_beats_the_ranking(client, register):
         for row in client.get("/api/v1/agreements/", {"q": "agreement", "ordering": "title"}).json()["results"]
     ]
     assert titles == sorted(titles)
+
+
+def test_a_word_finds_the_words_it_begins(locomotives, aircraft):
+    assert found("locomot") == {locomotives.slug}
+    assert found("diesel-electric") == {locomotives.slug}
+    assert found("Locomotive -diesel") == set()
+
+
+def test_the_sqlite_index_follows_changes_made_without_signals(locomotives, aircraft):
+    """SQLite's full-text index is kept by triggers: bulk updates and raw SQL are found at once.
+    PostgreSQL has no such table (its stored document follows saves, tested above)."""
+    if connection.vendor != "sqlite":
+        with connection.cursor() as cursor:
+            assert "agreements_search" not in connection.introspection.table_names(cursor)
+        return
+    Agreement.objects.filter(pk=aircraft.pk).update(summary="Widebody freighters for cargo.")
+    assert found("freighters") == {aircraft.slug}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE agreements_party SET agreement_id = %s WHERE agreement_id = %s", [aircraft.pk, locomotives.pk]
+        )
+    assert found("wabtec") == {aircraft.slug}
+    Organization.objects.filter(name="Boeing").update(short_name="BCA")
+    assert found("BCA") == {aircraft.slug}
+    aircraft.delete()
+    assert found("freighters") == set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM agreements_search")
+        assert cursor.fetchone()[0] == Agreement.objects.count()

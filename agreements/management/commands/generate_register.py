@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from agreements import children, tally
+from agreements import children, sqlite_search, tally
 from agreements.models import (
     Agreement,
     Citation,
@@ -138,10 +138,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         connection = connections[database]
         with transaction.atomic(using=database):
-            # The tally's and the children's triggers would write once per row: off for the bulk load,
-            # then back on with every row rebuilt from the agreements in one pass (in the same transaction).
+            # The tally's, the children's and the search index's triggers would write once per row: off
+            # for the bulk load, then back on with every row rebuilt in one pass (in the same transaction).
             tally.uninstall(connection)
             children.uninstall(connection)
+            sqlite_search.uninstall(connection)
             if replace:
                 self.delete_synthetic(database)
             rng = random.Random(seed)  # noqa: S311 - synthetic data, the same for the same seed
@@ -150,6 +151,7 @@ class Command(BaseCommand):
             Agreement.objects.using(database).filter(slug__startswith=PREFIX).refresh_search_documents()
             tally.install(connection)
             children.install(connection)
+            sqlite_search.install(connection)
         # Fresh statistics for the planner after a bulk load: without them SQLite may drive a correlated
         # EXISTS through the low-selectivity state index (measured: 2.6 s instead of 9 ms at 100,000 rows).
         with connection.cursor() as cursor:

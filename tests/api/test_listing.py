@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.api import listing
 from agreements.api.renderers import ORJSONRenderer
-from agreements.api.serializers import AgreementSerializer
+from agreements.api.serializers import AgreementDetailSerializer, AgreementSerializer
 from agreements.models import Agreement, DatePrecision, Kind, PublicationState, Role, Side, Supports
 from tests.factories import (
     AgreementFactory,
@@ -43,6 +43,29 @@ def assert_list_matches_serializer(client):
     assert results
     assert results == documented([row["slug"] for row in results])
     return results
+
+
+def test_each_detail_is_exactly_what_the_detail_serializer_writes(client, register, django_assert_max_num_queries):
+    """The detail reads the list's row and adds its own fields and links: the documented shape, key order
+    included, for every agreement of the dataset (relations in both directions among them)."""
+    from agreements.models import Relation
+
+    agreement = Agreement.objects.public().first()
+    other = Agreement.objects.public().exclude(pk=agreement.pk).first()
+    Relation.objects.create(from_agreement=agreement, to_agreement=other, kind="amends")
+    request = RequestFactory().get(LIST_URL, HTTP_HOST="testserver")
+    for each in Agreement.objects.public().with_relations():
+        with django_assert_max_num_queries(4):
+            response = client.get(f"{LIST_URL}{each.slug}/")
+        written = orjson.loads(response.content)
+        documented_detail = orjson.loads(
+            ORJSONRenderer().render(AgreementDetailSerializer(each, context={"request": request}).data)
+        )
+        assert list(written) == list(documented_detail)
+        assert written == documented_detail, each.slug
+        assert response["Last-Modified"]
+    assert get_json(client, f"{LIST_URL}{agreement.slug}/")["relations"][0]["direction"] == "outgoing"
+    assert get_json(client, f"{LIST_URL}{other.slug}/")["relations"][0]["direction"] == "incoming"
 
 
 def test_the_dataset_lists_exactly_as_the_serializer_writes_it(client, register):

@@ -8,9 +8,11 @@ also guards the history "revert" form) and by the permissions of the admin actio
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
@@ -152,6 +154,18 @@ class RelationInline(admin.TabularInline):
 @admin.register(Agreement)
 class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     form = AgreementAdminForm
+
+    def action_checkbox(self, obj):
+        """The row's checkbox, written as Django's CheckboxInput writes it (tests/test_admin.py) without a
+        template render per row: those were a third of the changelist's time."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
+
     resource_classes = [AgreementResource]
     import_formats = [base_formats.CSV, base_formats.XLSX]
     export_formats = [base_formats.CSV, TextOnlyXLSX]

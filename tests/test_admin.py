@@ -346,3 +346,12 @@ def test_revert_through_the_history_form_restores_the_old_title(admin_client, ad
     agreement.refresh_from_db()
     assert agreement.title == "Old title"
     assert agreement.history.latest("history_date").history_user == admin_user
+
+
+@pytest.mark.django_db
+def test_the_row_checkbox_is_the_one_django_writes_and_selects_for_actions(admin_client):
+    agreement = AgreementFactory(title='Tom & Jerry\'s "<deal>"')
+    model_admin = admin.site._registry[Agreement]
+    assert model_admin.action_checkbox(agreement) == admin.ModelAdmin.action_checkbox(model_admin, agreement)
+    page = admin_client.get(reverse("admin:agreements_agreement_changelist")).content.decode()
+    assert str(model_admin.action_checkbox(agreement)) in page

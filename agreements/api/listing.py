@@ -176,7 +176,9 @@ def rows_statement(vendor, count):
     placeholders = ", ".join(["%s"] * count)
     return (
         f"SELECT agreements_agreement.id, {columns}, {arrays} FROM agreements_agreement "  # noqa: S608 (constants)
-        "JOIN agreements_sector s ON s.id = agreements_agreement.sector_id "
+        # LEFT JOIN (the sector is never missing): SQLite then reads the agreements by id first, where
+        # with an inner join it went through the dozen sectors and probed every id for each (1.1 -> 0.7 ms).
+        "LEFT JOIN agreements_sector s ON s.id = agreements_agreement.sector_id "
         "LEFT JOIN agreements_event e ON e.id = agreements_agreement.event_id "
         "LEFT JOIN agreements_group g ON g.id = agreements_agreement.group_id "
         "LEFT JOIN agreements_children ch ON ch.agreement_id = agreements_agreement.id "

@@ -32,7 +32,7 @@ from . import listing, serializers
 from .conditional import ConditionalGetMixin
 from .errors import InvalidQuery, null_character_errors
 from .pagination import AgreementPagination, Pagination
-from .renderers import ORJSONRenderer
+from .renderers import JSONOnlyNegotiation, ORJSONRenderer
 from .throttling import AnonThrottle
 
 NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="No public record with this slug.")
@@ -149,6 +149,7 @@ class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     authentication_classes = []
     permission_classes = [AllowAny]
     renderer_classes = [ORJSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
     throttle_classes = [AnonThrottle]
     pagination_class = Pagination
     filter_backends = []

@@ -342,3 +342,16 @@ def test_cyrillic_survives_the_round_trip(client, db):
 
     assert CYRILLIC.encode() in response.content
     assert response.json()["title"] == CYRILLIC
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept", ["", "*/*", "application/json", "text/html,application/xhtml+xml,*/*;q=0.8"])
+def test_the_api_answers_json_to_whoever_takes_it(client, accept):
+    response = client.get("/api/v1/agreements/", HTTP_ACCEPT=accept)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json; charset=utf-8"
+
+
+@pytest.mark.django_db
+def test_an_accept_header_the_api_cannot_meet_is_a_406(client):
+    assert client.get("/api/v1/agreements/", HTTP_ACCEPT="text/csv").status_code == 406
+    assert client.get("/api/v1/agreements/", {"format": "xml"}).status_code == 404

@@ -153,3 +153,33 @@ def test_the_rows_statement_reads_public_agreements_only():
 
     assert [row["slug"] for row in rows] == [shown.slug]
     assert listing.page_rows([], request) == []
+
+
+@pytest.mark.django_db
+def test_the_page_statement_reads_the_agreements_by_id_first():
+    """Not the sectors first, probing every id for each: SQLite chose that for an inner join once its
+    statistics said there were a dozen sectors and 100,000 agreements (1.1 against 0.7 ms a page)."""
+    ids = [AgreementFactory().pk for _ in range(3)]
+    statement = listing.rows_statement(connection.vendor, len(ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # The statistics of 100,000 agreements in a dozen sectors, as ANALYZE wrote them there.
+            cursor.execute("ANALYZE")
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl IN ('agreements_agreement', 'agreements_sector')")
+            for table, count, per_value in (("agreements_agreement", 100000, 8334), ("agreements_sector", 12, 1)):
+                cursor.execute(f"PRAGMA index_list({table})")
+                for index in [row[1] for row in cursor.fetchall()]:
+                    cursor.execute(f"PRAGMA index_info({index})")
+                    columns = [row[2] for row in cursor.fetchall()]
+                    stat = " ".join(
+                        [str(count)] + [str(per_value if column == "sector_id" else 1) for column in columns]
+                    )
+                    cursor.execute(
+                        "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", [table, index, stat]
+                    )
+            cursor.execute("ANALYZE sqlite_schema")  # the planner reads the statistics again
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, ids)
+            steps = [row[3] for row in cursor.fetchall()]
+            assert steps[0].startswith("SEARCH agreements_agreement ") and "rowid=?" in steps[0], steps
+        cursor.execute(statement, ids)
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(ids)

@@ -355,3 +355,15 @@ def test_the_row_checkbox_is_the_one_django_writes_and_selects_for_actions(admin
     assert model_admin.action_checkbox(agreement) == admin.ModelAdmin.action_checkbox(model_admin, agreement)
     page = admin_client.get(reverse("admin:agreements_agreement_changelist")).content.decode()
     assert str(model_admin.action_checkbox(agreement)) in page
+
+
+@pytest.mark.django_db
+def test_the_changelist_page_query_keeps_to_outer_joins(admin_client):
+    """An inner join to the sector let SQLite read the sectors first and sort every agreement (3.5 s a
+    page at 1,000,000); the sector comes in its own query, and the page still shows it."""
+    agreement = AgreementFactory(event=EventFactory())
+    with CaptureQueriesContext(connection) as captured:
+        page = admin_client.get(reverse("admin:agreements_agreement_changelist")).content.decode()
+    listing = [query["sql"] for query in captured if 'FROM "agreements_agreement"' in query["sql"]]
+    assert listing and not any("INNER JOIN" in sql for sql in listing)
+    assert agreement.sector.name in page and agreement.event.name in page

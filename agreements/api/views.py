@@ -155,10 +155,15 @@ class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = []
     detail_serializer_class = None
 
-    def get_object(self):
-        # PostgreSQL refuses a NUL byte in any text comparison (a 500); no slug holds one.
-        if "\x00" in self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""):
+    def lookup_value(self):
+        """The slug asked for. PostgreSQL refuses a NUL byte in any text comparison (a 500); no slug holds one."""
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        if "\x00" in value:
             raise Http404
+        return value
+
+    def get_object(self):
+        self.lookup_value()
         return super().get_object()
 
     def get_serializer_class(self):
@@ -201,11 +206,9 @@ class AgreementViewSet(PublicReadOnlyViewSet):
     def retrieve(self, request, *args, **kwargs):
         """The list's row of this agreement (the same statement, children included), with the detail's own
         fields and its links: four queries, no model instance but the links'. The same JSON as
-        AgreementDetailSerializer (tests/api/test_contract.py)."""
-        slug = self.kwargs["slug"]
-        if "\x00" in slug:  # PostgreSQL refuses a NUL byte in any text comparison (a 500); no slug holds one.
-            raise Http404
-        own = get_object_or_404(Agreement.objects.public().values(*DETAIL_OWN), slug=slug)
+        AgreementDetailSerializer (tests/api/test_listing.py). The query parameters of the list never hide a
+        record asked for by slug."""
+        own = get_object_or_404(Agreement.objects.public().values(*DETAIL_OWN), slug=self.lookup_value())
         rows = listing.page_rows([own["id"]], request)
         if not rows:
             raise Http404  # unpublished between the two statements
@@ -227,12 +230,6 @@ class AgreementViewSet(PublicReadOnlyViewSet):
                 "relations": serializers.RelationSerializer(links, many=True, context={"request": request}).data,
             }
         )
-
-    def filter_queryset(self, queryset):
-        # The query parameters select rows of the list; they never hide a record asked for by slug.
-        if self.action != "list":
-            return queryset
-        return super().filter_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

@@ -190,6 +190,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # a placeholder until the register has one.
 OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-kzdeals")
 
+# A record last verified against its sources more than this many days ago is "stale" on every surface.
+REGISTER_STALE_AFTER_DAYS = int(os.environ.get("REGISTER_STALE_AFTER_DAYS", "180"))
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {

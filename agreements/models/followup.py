@@ -8,11 +8,13 @@ read, by the functions here, the one definition every surface uses.
 """
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -36,6 +38,7 @@ __all__ = [
     "CommitmentUpdate",
     "EventClaim",
     "PublishedVersion",
+    "Scorecard",
     "StatusEntry",
     "agreement_news_since",
     "is_overdue",
@@ -44,6 +47,7 @@ __all__ = [
     "overdue_q",
     "overdue_text",
     "parse_partial_date",
+    "scorecards",
     "stale_cutoff",
     "stale_q",
     "today",
@@ -126,6 +130,74 @@ def agreement_news_since(agreement):
         for update in commitment.updates.all()
     ]
     return newest_fact(dates)
+
+
+@dataclass
+class Scorecard:
+    """What became of a selection of agreements (PRODUCT.md, "Follow-up scorecard"): how many there are,
+    by current status; their commitments by milestone status, and how many of those are overdue; how
+    many have news dated after their event (None for a selection without one); how many are stale."""
+
+    agreements: int = 0
+    by_status: dict = field(default_factory=lambda: dict.fromkeys(Status.values, 0))
+    commitments: dict = field(default_factory=lambda: {**dict.fromkeys(MilestoneStatus.values, 0), "overdue": 0})
+    with_news_since_event: int | None = None
+    stale: int = 0
+
+    @property
+    def announced_only(self):
+        return self.by_status[Status.ANNOUNCED]
+
+    @property
+    def signed(self):
+        """Itemised documents reported as signed (in force, completed or over included): all but announced."""
+        return self.agreements - self.announced_only
+
+    def as_dict(self):
+        return {
+            "by_status": dict(self.by_status),
+            "commitments": dict(self.commitments),
+            "with_news_since_event": self.with_news_since_event,
+            "stale": self.stale,
+        }
+
+
+def scorecards(queryset, key=None, day=None):
+    """{value of `key` ("event", or None for the whole selection): Scorecard} of the agreements of
+    `queryset`, in two queries whatever their number: one over the agreements, grouped; one over their
+    commitments. With key="event", news since the event means a status entry or commitment update dated
+    (by its first day) after the event ended."""
+    day = day or today()
+    counts = {f"status_{status}": Count("pk", filter=Q(status=status)) for status in Status.values}
+    counts["stale"] = Count("pk", filter=stale_q(day))
+    counts["agreements"] = Count("pk")
+    if key == "event":
+        ended = Coalesce(OuterRef("event__ends_on"), OuterRef("event__starts_on"))
+        entries = StatusEntry.objects.filter(agreement=OuterRef("pk"), date__gt=ended)
+        updates = CommitmentUpdate.objects.filter(commitment__agreement=OuterRef("pk"), date__gt=ended)
+        counts["news"] = Count("pk", filter=Q(Exists(entries)) | Q(Exists(updates)))
+    if key:
+        rows = queryset.order_by().values(key).annotate(**counts)
+    else:
+        rows = [{None: None, **queryset.order_by().aggregate(**counts)}]
+    cards = {}
+    for row in rows:
+        card = cards[row[key]] = Scorecard(agreements=row["agreements"], stale=row["stale"])
+        card.by_status = {status: row[f"status_{status}"] for status in Status.values}
+        if key == "event":
+            card.with_news_since_event = row["news"]
+    commitment_counts = {status: Count("pk", filter=Q(status=status)) for status in MilestoneStatus.values}
+    commitment_counts["overdue"] = Count("pk", filter=overdue_q(day=day))
+    selected = Commitment.objects.filter(agreement__in=queryset.order_by().values("pk")).order_by()
+    if key:
+        commitment_rows = selected.values(f"agreement__{key}").annotate(**commitment_counts)
+    else:
+        commitment_rows = [{f"agreement__{key}": None, **selected.aggregate(**commitment_counts)}]
+    for row in commitment_rows:
+        card = cards.get(row[f"agreement__{key}"])
+        if card is not None:
+            card.commitments = {name: row[name] for name in commitment_counts}
+    return cards
 
 
 class PartialDateMixin(models.Model):

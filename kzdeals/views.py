@@ -1,13 +1,21 @@
 import secrets
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from .middleware import API_PREFIX
+
 CACHE_PROBE_KEY = "healthz:probe"
+# The database could not be reached or could not do the work just now (connection refused or lost, disk full,
+# locked): worth retrying, unlike a programming error.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
 
 
 def cache_answers():
@@ -39,3 +47,19 @@ def healthz(request):
     if not reachable:
         return JsonResponse({"status": "error", "cache": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "cache": "ok"})
+
+
+def server_error(request):
+    """handler500: a database that is unavailable is a 503 with Retry-After, anything else a 500; JSON under the
+    API, the site's short page elsewhere. Rendered without a request context, so it needs no database."""
+    unavailable = isinstance(sys.exception(), DATABASE_UNAVAILABLE)
+    status = 503 if unavailable else 500
+    if request.path_info.startswith(API_PREFIX):
+        detail = "The register's database is unavailable; try again shortly." if unavailable else "Server error."
+        response = JsonResponse({"detail": detail}, status=status)
+    else:
+        page = loader.get_template("503.html" if unavailable else "500.html").render()
+        response = HttpResponse(page, status=status)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

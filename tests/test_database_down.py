@@ -13,6 +13,10 @@ API = [
     "/api/v1/agreements/",
     "/api/v1/agreements/wabtec-locomotives/",
     "/api/v1/organizations/",
+    # Streamed downloads: the first query runs before the status line goes out.
+    "/api/v1/exports/agreements.csv",
+    "/api/v1/exports/parties.csv",
+    "/api/v1/exports/sources.csv",
     "/api/v1/exports/agreements.json",
     "/api/v1/exports/ocds.json",
 ]

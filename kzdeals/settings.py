@@ -58,7 +58,7 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or ADMIN_URL.strip("
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 
 INSTALLED_APPS = [
-    "kzdeals.apps.AdminConfig",  # django.contrib.admin on the site of kzdeals/admin.py
+    "kzdeals.admin.AdminConfig",  # django.contrib.admin on the site of kzdeals/admin.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "axes",
+    "kzdeals",
     "agreements",
 ]
 

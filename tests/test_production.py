@@ -116,7 +116,7 @@ def test_production_settings_send_hsts_and_secure_cookies(tmp_path):
     script = (
         "import django, json; django.setup();"
         "from django.conf import settings; from django.test import Client;"
-        "response = Client().get('/healthz', secure=True, HTTP_HOST='kzdeals.example.org');"
+        "response = Client().get('/robots.txt', secure=True, HTTP_HOST='kzdeals.example.org');"
         "print(json.dumps({'status': response.status_code, 'headers': dict(response.headers),"
         " 'cookies': [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.CSRF_COOKIE_NAME]}))"
     )

@@ -196,12 +196,15 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis as an optimisation that can be lost: unreachable, it is answered without (kzdeals/cache.py).
+            "BACKEND": "kzdeals.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kzdeals",
+            # A Redis that does not answer costs a request at most this, and only once every few seconds.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    # Sessions read from Redis, written through to the database (they survive a Redis restart).
+    # Sessions read from Redis, written through to the database (they survive a Redis restart or outage).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kzdeals"}}

@@ -9,6 +9,7 @@ import http.client
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -127,7 +128,7 @@ def gunicorn(log_path, env, workers=2, config=None):
         wait_for(port, process, log_path)
         yield Server(port, log_path)
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         process.wait(timeout=20)
 
 

@@ -227,7 +227,7 @@ def test_redis_url_selects_the_redis_cache():
     script = "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default'])"
     result = run_python(["-c", script], REDIS_URL="redis://127.0.0.1:6379/15")
     assert result.returncode == 0, result.stderr
-    assert "django.core.cache.backends.redis.RedisCache" in result.stdout
+    assert "kzdeals.cache.ResilientRedisCache" in result.stdout
     assert "redis://127.0.0.1:6379/15" in result.stdout
 
 

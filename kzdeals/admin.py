@@ -3,16 +3,18 @@
 - A NUL byte in any parameter is a 400: PostgreSQL refuses one in any text it compares (a 500 from a filter, a
   search or an autocomplete); no record holds one and no form field accepts one.
 - A save the database refuses (a full disk, a read-only database) is rolled back whole and the form comes back
-  with the editor's input and a message at the top, instead of a 500 that loses the work.
+  with the editor's input and a message at the top, instead of a 500 that loses the work; an action on the
+  changelist (publish, delete) is rolled back whole too, and the changelist says so.
 """
 
 import logging
 from functools import wraps
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.core.exceptions import BadRequest
 from django.db import InternalError, OperationalError, router, transaction
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger("kzdeals.admin")
@@ -23,6 +25,10 @@ WRITE_REFUSED = (OperationalError, InternalError)
 WRITE_REFUSED_MESSAGE = _(
     "The database could not save this (it may be full or read-only), so nothing was saved. Your input is kept "
     "below: try saving again in a moment, and tell the site's administrator if this persists."
+)
+ACTION_REFUSED_MESSAGE = _(
+    "The database could not save this action (it may be full or read-only), so nothing was changed. Try again in a "
+    "moment, and tell the site's administrator if this persists."
 )
 
 
@@ -52,6 +58,17 @@ class KeepInputWhenTheWriteFails:
         """simple_history's revert form, which saves outside a transaction of its own."""
         view = super().history_form_view
         return self.kept_on_write_failure(view, request, object_id, version_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        except WRITE_REFUSED:
+            logger.exception("An admin action on %s failed; nothing of it was saved", self.opts.label)
+        self.message_user(request, ACTION_REFUSED_MESSAGE, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     def kept_on_write_failure(self, view, request, *args):
         if request.method != "POST":

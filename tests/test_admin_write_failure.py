@@ -19,8 +19,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils.html import escape
 
-from agreements.models import Agreement, Citation, Party, Sector
-from kzdeals.admin import WRITE_REFUSED_MESSAGE
+from agreements.models import Agreement, Citation, Party, PublicationState, Sector
+from kzdeals.admin import ACTION_REFUSED_MESSAGE, WRITE_REFUSED_MESSAGE
 from tests.factories import (
     AgreementFactory,
     EventFactory,
@@ -291,3 +291,16 @@ def test_healthz_notices_a_database_that_cannot_write(client):
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "cannot write"}
     assert client.get("/healthz").status_code == 200
+
+
+def test_an_action_on_a_full_disk_changes_nothing_and_says_so(staff):
+    """Publishing saves the agreements one by one: the first saved must not stay published."""
+    drafts = AgreementFactory.create_batch(3, publication_state=PublicationState.DRAFT)
+    changelist = reverse("admin:agreements_agreement_changelist")
+    data = {"action": "publish", "_selected_action": [str(draft.pk) for draft in drafts]}
+    with writes_refused():
+        response = staff.post(changelist, data)
+    assert response.status_code == 302
+    assert not Agreement.objects.filter(publication_state=PublicationState.PUBLISHED).exists()
+    page = staff.get(response["Location"])
+    assert escape(str(ACTION_REFUSED_MESSAGE)) in page.content.decode()

@@ -50,6 +50,8 @@ class UnsavedForm:
 
 
 class KeepInputWhenTheWriteFails:
+    """Mixed into every ModelAdmin registered on the site (AdminSite.register)."""
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         view = super().changeform_view
         return self.kept_on_write_failure(view, request, object_id, form_url, extra_context)

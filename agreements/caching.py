@@ -25,6 +25,7 @@ def cache_timeout():
 
 
 def register_version():
+    """The version in the shared cache, or None when the cache does not answer (then nothing is kept)."""
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, None)
@@ -44,15 +45,16 @@ def answer_key(*parts):
 
 
 def cache_key(*parts):
-    return answer_key(register_version(), *parts)
+    version = register_version()
+    return None if version is None else answer_key(version, *parts)
 
 
 def memoize(parts, compute):
-    """`compute()`, kept for the current register version when the cache is on."""
+    """`compute()`, kept for the current register version when the cache is on and answers."""
     timeout = cache_timeout()
-    if not timeout:
+    key = cache_key(*parts) if timeout else None
+    if key is None:
         return compute()
-    key = cache_key(*parts)
     value = cache.get(key)
     if value is None:
         value = compute()

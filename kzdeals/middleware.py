@@ -1,7 +1,10 @@
-"""Site-wide middleware: one log line per request, and the Cross-Origin-Resource-Policy header."""
+"""Site-wide middleware: one log line per request, and the security headers of every answer."""
 
 import logging
 import time
+
+from django.conf import settings
+from django.middleware.security import SecurityMiddleware
 
 logger = logging.getLogger("kzdeals.requests")
 
@@ -38,15 +41,22 @@ class RequestLogMiddleware:
         return response
 
 
-class CrossOriginResourcePolicyMiddleware:
-    """`Cross-Origin-Resource-Policy`: the API (open to every origin through CORS) may be loaded from
-    anywhere; everything else, pages and static files, only by this site."""
+class SecurityHeadersMiddleware(SecurityMiddleware):
+    """The headers every answer carries, set this far out so that an answer made before the rest of the stack
+    ran has them too: a disallowed Host is refused by SecurityMiddleware's HTTPS redirect or by CommonMiddleware,
+    whose 400 never passes through the middleware inside them.
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    Django's SecurityMiddleware headers (its redirect stays with the SecurityMiddleware further in),
+    `Permissions-Policy` (no browser feature is used), and `Cross-Origin-Resource-Policy`: the API (open to every
+    origin through CORS) may be loaded from anywhere; everything else, pages and static files, only by this site.
+    """
 
-    def __call__(self, request):
-        response = self.get_response(request)
+    def process_request(self, request):
+        return None
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         if "Cross-Origin-Resource-Policy" not in response:
             policy = "cross-origin" if request.path_info.startswith(API_PREFIX) else "same-origin"
             response["Cross-Origin-Resource-Policy"] = policy

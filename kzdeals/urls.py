@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from . import views
 
+handler500 = views.server_error
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/exports/", include("agreements.exports.urls")),

@@ -1,13 +1,26 @@
+import os
 import secrets
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.http import JsonResponse
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from .middleware import API_PREFIX
+from .models import WriteProbe
+
 CACHE_PROBE_KEY = "healthz:probe"
+# The database could not be reached or could not do the work just now (connection refused or lost, disk full,
+# locked): worth retrying, unlike a programming error.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+# More than a page of the database file (SQLite's 4 KiB, PostgreSQL's 8 KiB), so that the probe needs new room in
+# it, as a save does.
+WRITE_PROBE_BYTES = 10_000
 
 
 def cache_answers():
@@ -17,12 +30,22 @@ def cache_answers():
     return cache.get(CACHE_PROBE_KEY) == token
 
 
+def database_takes_writes():
+    """One row written and removed in one small transaction: a full disk or a read-only database refuses it."""
+    try:
+        with transaction.atomic():
+            WriteProbe.objects.create(payload=os.urandom(WRITE_PROBE_BYTES)).delete()
+    except DatabaseError:
+        return False
+    return True
+
+
 @require_safe
 @never_cache
 def healthz(request):
-    """Up and able to reach the database (and Redis, when REDIS_URL is set): 200, else 503.
+    """Up, with a database that answers and takes writes (and Redis, when REDIS_URL is set): 200, else 503.
 
-    For a load balancer or a monitor; the answer never says more than which part is unreachable.
+    For a load balancer or a monitor; the answer never says more than which part fails.
     """
     try:
         with connection.cursor() as cursor:
@@ -30,6 +53,8 @@ def healthz(request):
             cursor.fetchone()
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    if not database_takes_writes():
+        return JsonResponse({"status": "error", "database": "cannot write"}, status=503)
     if not settings.REDIS_URL:
         return JsonResponse({"status": "ok", "database": "ok"})
     try:
@@ -39,3 +64,19 @@ def healthz(request):
     if not reachable:
         return JsonResponse({"status": "error", "cache": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "cache": "ok"})
+
+
+def server_error(request):
+    """handler500: a database that is unavailable is a 503 with Retry-After, anything else a 500; JSON under the
+    API, the site's short page elsewhere. Rendered without a request context, so it needs no database."""
+    unavailable = isinstance(sys.exception(), DATABASE_UNAVAILABLE)
+    status = 503 if unavailable else 500
+    if request.path_info.startswith(API_PREFIX):
+        detail = "The register's database is unavailable; try again shortly." if unavailable else "Server error."
+        response = JsonResponse({"detail": detail}, status=status)
+    else:
+        page = loader.get_template("503.html" if unavailable else "500.html").render()
+        response = HttpResponse(page, status=status)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -1,6 +1,8 @@
 import pytest
 from django.core.management import call_command
 
+from tests import servers
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
@@ -16,3 +18,19 @@ def _fast_and_isolated(settings):
 def register(db):
     """The real dataset, loaded the way `make run` loads it."""
     call_command("loaddata", "register", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory):
+    """The environment of a production server subprocess (tests/servers.py): static files collected once a run."""
+    env = {"KZDEALS_TEST_STATIC_ROOT": str(tmp_path_factory.mktemp("static"))}
+    servers.collect_static(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def served_database(server_env, tmp_path_factory):
+    """The URL of a database with the dataset and a superuser, for server subprocesses (once a run)."""
+    with servers.database_for_servers(tmp_path_factory.mktemp("served")) as url:
+        servers.prepare_database({**server_env, "DATABASE_URL": url})
+        yield url

@@ -116,7 +116,7 @@ def test_production_settings_send_hsts_and_secure_cookies(tmp_path):
     script = (
         "import django, json; django.setup();"
         "from django.conf import settings; from django.test import Client;"
-        "response = Client().get('/healthz', secure=True, HTTP_HOST='kzdeals.example.org');"
+        "response = Client().get('/robots.txt', secure=True, HTTP_HOST='kzdeals.example.org');"
         "print(json.dumps({'status': response.status_code, 'headers': dict(response.headers),"
         " 'cookies': [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.CSRF_COOKIE_NAME]}))"
     )
@@ -227,7 +227,7 @@ def test_redis_url_selects_the_redis_cache():
     script = "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default'])"
     result = run_python(["-c", script], REDIS_URL="redis://127.0.0.1:6379/15")
     assert result.returncode == 0, result.stderr
-    assert "django.core.cache.backends.redis.RedisCache" in result.stdout
+    assert "kzdeals.cache.ResilientRedisCache" in result.stdout
     assert "redis://127.0.0.1:6379/15" in result.stdout
 
 

@@ -30,11 +30,12 @@ def body_etag(content):
 
 
 def kept_answer(key):
-    """(the register version now, the answer kept under `key` for that version or None): one round trip."""
+    """(the register version now, the answer kept under `key` for that version or None): one round trip. The
+    version is None when the cache does not answer: then nothing is read or kept."""
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY) or register_version()
     kept = found.get(key)
-    if kept is not None and kept[0] == version:
+    if version is not None and kept is not None and kept[0] == version:
         return version, kept[1]
     return version, None
 
@@ -49,7 +50,8 @@ class ConditionalGetMixin:
             version, kept = kept_answer(key)
             if kept is not None:
                 return self.replay(request, kept)
-            self.answer_to_keep = (key, version)
+            if version is not None:
+                self.answer_to_keep = (key, version)
         return super().dispatch(request, *args, **kwargs)
 
     @staticmethod

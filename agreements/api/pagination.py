@@ -1,8 +1,10 @@
 """Page-number pagination: `{"count", "next", "previous", "results"}`, 25 rows a page, at most 100.
 
-A `page_size` that is not a whole number from 1 to 100 is a 400 naming it (the page shows a
-message instead); a `page` that is not a page of the results is a 404.
+A `page` that is not a positive whole number, or a `page_size` that is not a whole number from 1 to 100, is a
+400 naming it (the page shows a message instead); a `page` past the last page of the results is a 404.
 """
+
+import re
 
 from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
@@ -10,6 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from .errors import InvalidQuery
 
 PAGE_SIZE = 25
+POSITIVE_WHOLE_NUMBER = re.compile(r"0*[1-9][0-9]*")
 MAX_PAGE_SIZE = 100
 
 
@@ -18,6 +21,16 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     page_size_query_description = f"Number of results per page, from 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})."
+    page_query_description = "A page number from 1; past the last page is a 404."
+    last_page_strings = ()
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not POSITIVE_WHOLE_NUMBER.fullmatch(raw):
+            raise InvalidQuery({self.page_query_param: ["Must be a whole number from 1."]})
+        return int(raw)
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

@@ -2,9 +2,15 @@
 
 Bad query parameters get a 400 JSON answer naming each parameter and the reason; nothing here
 looks at anything but `Agreement.objects.public()`, through `AgreementFilterSet`.
+
+A streamed answer runs its first query before the status line goes out (`started`), so a database that fails
+then is a real status (kzdeals.views.server_error: a JSON 503). One that fails later, once rows have gone out,
+raises out of the stream: the server then drops the connection without the chunked body's last chunk, and the
+client sees an incomplete download, never a complete-looking file.
 """
 
 import io
+import itertools
 from functools import wraps
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -41,8 +47,19 @@ def attachment(response, filename):
     return response
 
 
+def started(items):
+    """`items` with its first item already read, which runs the first query here, in the view."""
+    items = iter(items)
+    try:
+        first = next(items)
+    except StopIteration:
+        return iter(())
+    return itertools.chain([first], items)
+
+
 def streamed_csv(columns, rows, filename):
-    response = StreamingHttpResponse(tabular.csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
+    lines = tabular.csv_lines(columns, started(rows))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     return attachment(response, filename)
 
 
@@ -96,7 +113,8 @@ def streamed_json(chunks, status=200):
 def agreements_json(request, queryset):
     """Typed rows with the CSV's columns: amounts as decimal strings, lists as lists; streamed."""
     rows = ({key: json_value(value) for key, value in row.items()} for row in tabular.agreement_rows(queryset, request))
-    return streamed_json(streamed_json_object({"totals": queryset.totals().as_dict()}, "agreements", rows))
+    head = {"totals": queryset.totals().as_dict()}
+    return streamed_json(streamed_json_object(head, "agreements", started(rows)))
 
 
 @filtered
@@ -105,7 +123,7 @@ def ocds_release_package(request, queryset):
         # The schema requires at least one release: an empty package would not be valid OCDS.
         return JsonResponse({"detail": "No public agreement matches these parameters."}, status=404)
     header, releases = ocds.release_package_parts(queryset, request)
-    return streamed_json(streamed_json_object(header, "releases", releases))
+    return streamed_json(streamed_json_object(header, "releases", started(releases)))
 
 
 @filtered

@@ -1,6 +1,7 @@
 """Last-Modified, conditional GET by date, and the server-side answer cache that any save invalidates."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -201,3 +202,34 @@ def test_an_api_answer_served_before_a_save_commits_is_not_kept(
     response = client.get(LIST_URL)
     assert "X-Cache" not in response
     assert "After" in response.content.decode()
+
+
+class UnreachableCache:
+    """A cache that answers nothing (Redis down, as kzdeals/cache.py makes it look), recording what it is asked
+    to keep."""
+
+    def __init__(self):
+        self.kept = []
+
+    def get(self, key, default=None):
+        return default
+
+    def get_many(self, keys):
+        return {}
+
+    def add(self, key, value, timeout=None):
+        return False
+
+    def set(self, key, value, timeout=None):
+        self.kept.append(key)
+
+
+def test_with_the_cache_unreachable_nothing_is_kept_under_an_unknown_version(client, answer_cache):
+    """Kept under no version, an answer could be read back as current by a request that also finds no version."""
+    AgreementFactory()
+    cache = UnreachableCache()
+    with mock.patch("agreements.caching.cache", cache), mock.patch("agreements.api.conditional.cache", cache):
+        assert client.get(LIST_URL).status_code == 200
+        assert client.get("/agreements/").status_code == 200
+        assert memoize(("answer",), lambda: "computed") == "computed"
+    assert cache.kept == []

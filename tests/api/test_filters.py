@@ -154,13 +154,23 @@ def test_page_size_defaults_to_25_and_allows_100(client, db):
     assert len(get_json(client, LIST_URL, page_size=100)["results"]) == 26
 
 
-@pytest.mark.parametrize("page", ["2", "0", "-1", "abc", "99999999999999999999"])
-def test_page_that_does_not_exist_is_a_json_404(client, db, page):
+@pytest.mark.parametrize("page", ["2", "99999999999999999999"])
+def test_page_past_the_end_is_a_json_404(client, db, page):
     AgreementFactory()
 
     data = get_json(client, LIST_URL, expect=404, page=page)
 
     assert data["detail"]
+
+
+@pytest.mark.parametrize("url", [LIST_URL, "/api/v1/organizations/", "/api/v1/events/", "/api/v1/sectors/"])
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "", "1.5", " 1", "last", "\u0661"])
+def test_page_that_is_not_a_positive_whole_number_is_a_400_naming_it(client, db, url, page):
+    AgreementFactory()
+
+    data = get_json(client, url, expect=400, page=page)
+
+    assert data == {"detail": "Invalid query parameters.", "errors": {"page": ["Must be a whole number from 1."]}}
 
 
 @pytest.mark.parametrize("page_size", ["abc", "0", "-5", "101", "2.5", ""])

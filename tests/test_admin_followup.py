@@ -467,15 +467,33 @@ def test_last_verified_is_editable_on_the_form(admin_client):
     assert agreement.last_verified_on == datetime.date(2026, 12, 1)
 
 
-def test_publish_and_unpublish_keep_the_timelines_status(client, admin_user):
+def test_submit_publish_and_unpublish_keep_the_timelines_status(client, admin_user):
     client.force_login(admin_user)
     agreement = with_timeline(status="in_force", publication_state=DRAFT)
+    assert run_action(client, "submit_for_review", agreement).status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.publication_state, agreement.status) == (PublicationState.REVIEW, "in_force")
     assert run_action(client, "publish", agreement).status_code == 302
     agreement.refresh_from_db()
     assert (agreement.publication_state, agreement.status) == (PUBLISHED, "in_force")
     run_action(client, "unpublish", agreement)
     agreement.refresh_from_db()
     assert (agreement.publication_state, agreement.status) == (DRAFT, "in_force")
+
+
+def test_deleting_agreements_with_timelines_and_updates_is_no_server_error(admin_client):
+    agreement = with_timeline(publication_state=DRAFT)
+    StatusEntry.objects.create(agreement=agreement, date=datetime.date(2026, 2, 1), status="in_force")
+    commitment = CommitmentFactory(agreement=agreement)
+    CommitmentUpdate.objects.create(commitment=commitment, date=datetime.date(2026, 3, 1), status="met")
+    other = with_timeline(publication_state=DRAFT)
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(agreement.pk), str(other.pk)], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Agreement.objects.exists()
+    assert not StatusEntry.objects.exists() and not CommitmentUpdate.objects.exists()
 
 
 # --- the changelist: stale and overdue ------------------------------------------------------------------------

@@ -259,8 +259,8 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["sector", "event", "group"]
     readonly_fields = ["status", "published_at", "created_at", "updated_at"]
-    # The commitments are saved before their updates (save_related saves in this order), the timeline
-    # before nothing that could write a status.
+    # Saved in this order (save_related): the commitments before their updates, whose triggers then move the
+    # commitments' statuses; nothing saved after the timeline and the updates writes a status.
     inlines = [
         PartyInline,
         CommitmentInline,

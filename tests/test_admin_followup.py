@@ -110,8 +110,10 @@ def test_the_status_is_read_only_and_says_how_to_change_it(admin_client):
     response = admin_client.get(change_url(agreement))
     assert "status" not in response.context["adminform"].form.fields
     page = response.content.decode()
+    assert "form-row field-status" in page
     assert "Set by its latest timeline entry: add an entry to change it." in page
     assert "A commitment added in this form can get its updates once the form is saved." in page
+    assert "Set by its latest update: add an update to change it." in page  # the commitments' status column
 
 
 def test_adding_an_entry_moves_the_status_and_history_names_the_editor(admin_client, admin_user):
@@ -267,6 +269,7 @@ def test_the_add_form_shows_one_blank_entry_and_no_updates(admin_client):
     entries = inline(response, "status_entries").formset
     assert (entries.min_num, len(entries.forms)) == (1, 1)
     assert "status" not in response.context["adminform"].form.fields
+    assert "form-row field-status" not in response.content.decode()  # no status to show before the first entry
 
 
 # --- commitment updates on the agreement's form -----------------------------------------------------------
@@ -518,6 +521,7 @@ def test_the_stale_filter_and_column_on_either_side_of_the_boundary(admin_client
     AgreementFactory(title="Never checked", last_verified_on=None)
     assert changelist_titles(admin_client, stale="yes") == (["Checked"] if stale else []) + ["Never checked"]
     assert changelist_titles(admin_client, stale="no") == ([] if stale else ["Checked"])
+    assert changelist_titles(admin_client, stale="maybe") == ["Checked", "Never checked"]  # unknown: unfiltered
     page = admin_client.get(reverse("admin:agreements_agreement_changelist")).content.decode()
     assert ("2026-12-01 <strong>stale</strong>" in page) is stale
     assert "never <strong>stale</strong>" in page

@@ -600,6 +600,9 @@ def test_an_entry_corrected_on_its_own_page_moves_the_status(admin_client, admin
     assert agreement.status == "cancelled"
     latest = agreement.history.latest("history_date", "history_id")
     assert (latest.status, latest.history_user) == ("cancelled", admin_user)
+    history = admin_client.get(reverse("admin:agreements_statusentry_history", args=[entry.pk]))
+    assert history.status_code == 200
+    assert [row.status for row in entry.history.order_by("history_date", "history_id")] == ["signed", "cancelled"]
 
 
 def test_entries_deleted_from_their_list_move_the_status_back(admin_client):
@@ -718,6 +721,9 @@ def test_an_editor_adds_entries_and_updates_to_a_draft(editor_client, editor):
     commitment.refresh_from_db()
     assert (agreement.status, agreement.publication_state, commitment.status) == ("in_force", DRAFT, "met")
     assert agreement.history.latest("history_date", "history_id").history_user == editor
+    # ...and finds them across the register.
+    for model_name in ("statusentry", "commitmentupdate"):
+        assert editor_client.get(reverse(f"admin:agreements_{model_name}_changelist")).status_code == 200
 
 
 def test_an_editor_still_cannot_publish_while_adding_an_entry(editor_client):

@@ -4,19 +4,34 @@ Editors (group "editors") prepare records and submit them for review; only users
 `agreements.publish_agreement` (group "publishers") move a record to or from "published". The rule
 is enforced by the change form (the choices offered and the validation of what is posted, which
 also guards the history "revert" form) and by the permissions of the admin actions.
+
+An agreement's status, and a commitment's, is the latest entry of its timeline (agreements/timeline.py):
+read-only here, changed by adding an entry (agreements/admin_followup.py). No admin path writes a status
+that contradicts the timeline, which the database would refuse.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_followup import (
+    STATUS_HELP,
+    CommitmentUpdateInline,
+    EventClaimInline,
+    MilestoneStatusForm,
+    OverdueFilter,
+    StaleFilter,
+    StatusEntryInline,
+    record_timeline_statuses,
+    verified_display,
+)
 from .models import (
     Agreement,
     Citation,
@@ -29,6 +44,8 @@ from .models import (
     Relation,
     Sector,
     Source,
+    Status,
+    followup,
 )
 from .resources import AgreementResource, TextOnlyXLSX
 
@@ -48,15 +65,27 @@ class AgreementAdminForm(forms.ModelForm):
 
     user_can_publish = False
 
+    class Meta:
+        help_texts = {"status": STATUS_HELP}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Compared with the stored row, not the form's instance: the history form's instance is an
         # old version, and reverting to it must not change the state around the rule.
         self.stored_state = None
+        # The status a revert to an old version did not restore: the timeline's stands (`AgreementAdmin.save_model`).
+        self.kept_status = None
         if self.instance.pk is not None:
-            self.stored_state = (
-                Agreement.objects.filter(pk=self.instance.pk).values_list("publication_state", flat=True).first()
-            )
+            stored = Agreement.objects.filter(pk=self.instance.pk)
+            if self.is_bound:
+                # Locked until the save commits, so that no entry added meanwhile makes the status written stale.
+                stored = stored.select_for_update()
+            row = stored.values_list("publication_state", "status").first()
+            if row is not None:  # None: restoring a deleted record from its history
+                self.stored_state, stored_status = row
+                if self.instance.status != stored_status:
+                    self.kept_status = self.instance.status
+                    self.instance.status = stored_status
         field = self.fields.get("publication_state")
         if field is None or self.user_can_publish:
             return
@@ -85,11 +114,12 @@ class AgreementAdminForm(forms.ModelForm):
 
 
 def move_to(modeladmin, request, agreements, state, done):
-    """Save each agreement in its new state one by one, so history records the user for each."""
+    """Save each agreement in its new state one by one, so history records the user for each (only the
+    fields the move changes: the status is its timeline's)."""
     changed = 0
     for agreement in agreements:
         agreement.publication_state = state
-        agreement.save()
+        agreement.save(update_fields=["publication_state", "published_at", "updated_at"])
         changed += 1
     modeladmin.message_user(request, f"{changed} agreement(s) {done}.", messages.SUCCESS)
 
@@ -112,6 +142,22 @@ def unpublish(modeladmin, request, queryset):
     move_to(modeladmin, request, published, PublicationState.DRAFT, "taken back to draft")
 
 
+@admin.action(description=gettext_lazy("Mark verified today"), permissions=["change"])
+def mark_verified_today(modeladmin, request, queryset):
+    """Staff checked these records against their sources today. Saved one by one (`queryset.update` would
+    write no history), so history records the user for each."""
+    day = followup.today()
+    changed = 0
+    for agreement in queryset:
+        agreement.last_verified_on = day
+        agreement.save(update_fields=["last_verified_on", "updated_at"])
+        changed += 1
+    message = ngettext(
+        "%(count)d agreement marked verified on %(day)s.", "%(count)d agreements marked verified on %(day)s.", changed
+    )
+    modeladmin.message_user(request, message % {"count": changed, "day": day.isoformat()}, messages.SUCCESS)
+
+
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
@@ -120,8 +166,10 @@ class PartyInline(admin.TabularInline):
 
 class CommitmentInline(admin.TabularInline):
     model = Commitment
+    form = MilestoneStatusForm
     extra = 0
     autocomplete_fields = ["source"]
+    readonly_fields = ["status"]
 
 
 class CitationInline(admin.TabularInline):
@@ -179,6 +227,7 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         "sector",
         "event",
         "value_display",
+        "verified",
         "publication_state",
         "updated_at",
     ]
@@ -186,6 +235,8 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         "publication_state",
         "kind",
         "status",
+        StaleFilter,
+        OverdueFilter,
         ("signed_on", admin.DateFieldListFilter),
         "sector",
         "event",
@@ -207,13 +258,23 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     # the date filter below needs no query.
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["sector", "event", "group"]
-    readonly_fields = ["published_at", "created_at", "updated_at"]
-    inlines = [PartyInline, CommitmentInline, CitationInline, RelationInline]
-    actions = [submit_for_review, publish, unpublish]
+    readonly_fields = ["status", "published_at", "created_at", "updated_at"]
+    # Saved in this order (save_related): the commitments before their updates, whose triggers then move the
+    # commitments' statuses; nothing saved after the timeline and the updates writes a status.
+    inlines = [
+        PartyInline,
+        CommitmentInline,
+        StatusEntryInline,
+        CommitmentUpdateInline,
+        CitationInline,
+        RelationInline,
+    ]
+    actions = [submit_for_review, publish, unpublish, mark_verified_today]
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "status", "sector", "event", "summary", "places"]}),
         ("Dates", {"fields": ["signed_on", "signed_on_precision", "entry_into_force_on", "expires_on"]}),
         ("Value", {"fields": ["group", "value_amount", "value_currency", "value_approximate", "value_basis"]}),
+        (gettext_lazy("Follow-up"), {"fields": ["last_verified_on"]}),
         ("Publication", {"fields": ["publication_state", "published_at", "created_at", "updated_at"]}),
     ]
 
@@ -225,6 +286,42 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         if obj.value_amount is None:
             return None
         return money(obj.value_amount, obj.value_currency, obj.value_approximate)
+
+    @admin.display(description=gettext_lazy("verified"), ordering="last_verified_on")
+    def verified(self, obj):
+        return verified_display(obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        # A new record's status is its first timeline entry's: nothing to show before.
+        return [
+            (name, {**options, "fields": [field for field in options["fields"] if field != "status"]})
+            for name, options in fieldsets
+        ]
+
+    def get_inlines(self, request, obj):
+        # Updates belong to saved commitments: a new record has none yet.
+        return [inline for inline in self.inlines if obj is not None or inline is not CommitmentUpdateInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.kept_status is not None:
+            message = gettext(
+                "The status stays %(status)s, as its latest timeline entry says (this version had %(old)s): add a "
+                "timeline entry to change it."
+            ) % {"status": obj.get_status_display(), "old": Status(form.kept_status).label}
+            self.message_user(request, message, messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record_timeline_statuses(request, [form.instance.pk])
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Atomic as the change form is: the stored row is read under lock (AgreementAdminForm) until the revert saves.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def has_publish_permission(self, request):
         return can_publish(request.user)
@@ -263,6 +360,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    inlines = [EventClaimInline]
     list_display = ["name", "starts_on", "ends_on", "place", "announced_documents", "announced_display"]
     search_fields = ["name", "slug", "place"]
     prepopulated_fields = {"slug": ["name"]}

@@ -188,9 +188,10 @@ class Namer:
         return " · ".join(str(value) for value in values if value not in (None, ""))
 
 
-def latest_history(model, objects, using):
+def latest_history(model, objects, using, user=None):
     """The latest history row of each object, written first for one that has none or whose history no
-    longer says what the row holds (a trigger moved its status; loaddata saved it raw)."""
+    longer says what the row holds (a trigger moved its status; loaddata saved it raw). The rows written
+    name `user`: the editor whose timeline entry moved a status, or nobody for a state the database wrote."""
     history = model.history.model
     # updated_at moves whenever a child of the record is saved (agreements/caching.py): not a state of its own.
     fields = [field.attname for field in history.tracked_fields if field.attname != "updated_at"]
@@ -208,7 +209,7 @@ def latest_history(model, objects, using):
     ]
     if stale:
         for obj in stale:
-            obj._history_user = None  # a state the database wrote, not an editor
+            obj._history_user = user
         model.history.bulk_history_create(stale, update=True)
         for row in (
             history.objects.using(using)

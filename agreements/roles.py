@@ -15,9 +15,18 @@ EDITABLE = [
     "event",
     "group",
     "sector",
+    "statusentry",
+    "commitmentupdate",
+    "eventclaim",
 ]
-REMOVABLE_INLINES = ["party", "commitment", "citation", "relation"]
-HISTORY = ["historicalagreement", "historicalparty", "historicalcommitment"]
+REMOVABLE_INLINES = ["party", "commitment", "citation", "relation", "statusentry", "commitmentupdate", "eventclaim"]
+HISTORY = [
+    "historicalagreement",
+    "historicalparty",
+    "historicalcommitment",
+    "historicalstatusentry",
+    "historicalcommitmentupdate",
+]
 PUBLISHER_EXTRA = ["publish_agreement", "delete_agreement", "delete_organization", "delete_source"]
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -20,7 +21,9 @@ from tests.factories import (
     SectorFactory,
 )
 
-INLINE_PREFIXES = ["parties", "commitments", "citations", "relations_out"]
+INLINE_PREFIXES = ["parties", "commitments", "status_entries", "commitment_updates", "citations", "relations_out"]
+# A new record has no commitments yet to update.
+ADD_VIEW_INLINE_PREFIXES = [prefix for prefix in INLINE_PREFIXES if prefix != "commitment_updates"]
 
 
 def bound_values(form):
@@ -49,12 +52,12 @@ def form_data(response):
 
 
 def agreement_post(sector, **overrides):
-    """POST data for the add view: a valid draft with empty inlines, changed by `overrides`."""
+    """POST data for the add view: a valid draft whose timeline has one entry (signed on the signature day),
+    other inlines empty, changed by `overrides`."""
     data = {
         "title": "Locomotive supply",
         "slug": "locomotive-supply",
         "kind": "contract",
-        "status": "signed",
         "sector": str(sector.pk),
         "event": "",
         "group": "",
@@ -69,7 +72,7 @@ def agreement_post(sector, **overrides):
         "value_basis": "contracted",
         "publication_state": "draft",
     }
-    for prefix in INLINE_PREFIXES:
+    for prefix in ADD_VIEW_INLINE_PREFIXES:
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": "0",
@@ -78,6 +81,17 @@ def agreement_post(sector, **overrides):
                 f"{prefix}-MAX_NUM_FORMS": "1000",
             }
         )
+    data.update(
+        {
+            "status_entries-TOTAL_FORMS": "1",
+            "status_entries-MIN_NUM_FORMS": "1",
+            "status_entries-0-date": "2025-09-16",
+            "status_entries-0-date_precision": "day",
+            "status_entries-0-status": "signed",
+            "status_entries-0-source": "",
+            "status_entries-0-note": "",
+        }
+    )
     data.update(overrides)
     return data
 
@@ -98,9 +112,14 @@ def model_admin_urls():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("model_name", list(model_admin_urls()))
-def test_changelist_and_add_views_answer(admin_client, model_name):
+def test_changelist_and_add_views_answer(admin_client, admin_user, model_name):
     AgreementFactory(group=GroupFactory(), value_amount=None, event=EventFactory())
-    for view in ("changelist", "add"):
+    model_admin = admin.site._registry[apps.get_model("agreements", model_name)]
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    # Timeline entries and updates are added on their agreement; their own admin has no add view.
+    offers_add = model_admin.has_add_permission(request)
+    for view in ("changelist", "add") if offers_add else ("changelist",):
         response = admin_client.get(reverse(f"admin:agreements_{model_name}_{view}"))
         assert response.status_code == 200, view
 
@@ -112,7 +131,11 @@ def test_change_and_search_views_answer_with_the_real_dataset(admin_client, regi
     instance = model.objects.order_by("pk").first()
     change = admin_client.get(reverse(f"admin:agreements_{model_name}_change", args=[instance.pk]))
     assert change.status_code == 200
-    search = admin_client.get(reverse(f"admin:agreements_{model_name}_changelist"), {"q": str(instance)[:12]})
+    # Searched by the start of its first search field (an entry's agreement title, an organisation's name).
+    value = instance
+    for name in admin.site._registry[model].search_fields[0].split("__"):
+        value = getattr(value, name)
+    search = admin_client.get(reverse(f"admin:agreements_{model_name}_changelist"), {"q": str(value)[:12]})
     assert search.status_code == 200
     assert search.context["cl"].result_count >= 1
 

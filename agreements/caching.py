@@ -163,3 +163,14 @@ def cached_totals_by(queryset, key):
     sql = query_key(queryset)
     compute = lambda: queryset.totals_by(key)  # noqa: E731
     return compute() if sql is None else memoize(("totals_by", key, sql), compute)
+
+
+def cached_scorecards(queryset, key=None):
+    """`scorecards(queryset, key)` (agreements.models.followup), kept for the current register version
+    and today's date (overdue and stale move with the day) when the answer cache is on."""
+    from .models import followup
+
+    day = followup.today()
+    compute = lambda: followup.scorecards(queryset, key, day=day)  # noqa: E731
+    sql = query_key(queryset)
+    return compute() if sql is None else memoize(("scorecards", key, day.isoformat(), sql), compute)

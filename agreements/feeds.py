@@ -1,5 +1,9 @@
-"""Atom feeds of newly published agreements: all of them, per organisation and per sector."""
+"""Atom feeds of newly published agreements (all of them, per organisation and per sector) and of the
+public change log (all published changes, and one record's)."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -8,10 +12,25 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from .change_words import describe, published_changes
 from .models import Agreement, Organization, Party, Sector
 from .templatetags.register_tags import format_money
 
 FEED_SIZE = 50
+
+
+class TextSummaryAtom1Feed(Atom1Feed):
+    """Atom whose entry summaries are plain text (`type="text"`).
+
+    Django writes the summary as `type="html"`, escaped once for XML, so a reader decodes an editor's
+    `<img onerror=...>` into markup and builds it. Every text of these feeds (titles, summaries,
+    categories) is plain text; nothing is sent as HTML.
+    """
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
 
 
 class LatestAgreementsFeed(Feed):
@@ -90,3 +109,70 @@ class SectorFeed(LatestAgreementsFeed):
 
     def agreements(self, obj):
         return super().agreements(obj).filter(sector=obj)
+
+
+def on_site(path):
+    """An absolute link on SITE_URL: never on the request's Host, which the client chooses."""
+    return f"{settings.SITE_URL}{path}"
+
+
+class ChangesFeed(Feed):
+    """The public change log, newest first: each published version of a public record, its changes in
+    words as plain text (never an editor's name: the log holds none)."""
+
+    feed_type = TextSummaryAtom1Feed
+    author_name = "kzdeals"
+    item_guid_is_permalink = False
+
+    def title(self, obj=None):
+        return _("kzdeals: changes to published records")
+
+    def subtitle(self, obj=None):
+        return _("Every change to a published record of the register, field by field, newest first.")
+
+    def link(self, obj=None):
+        return on_site(reverse("agreements:changes"))
+
+    def feed_url(self, obj=None):
+        return on_site(reverse("agreements:changes-feed"))
+
+    def items(self, obj=None):
+        return describe(published_changes(obj)[:FEED_SIZE])
+
+    def item_title(self, entry):
+        return entry.agreement.title
+
+    def item_description(self, entry):
+        return entry.as_text()
+
+    def item_link(self, entry):
+        return on_site(entry.agreement.get_absolute_url())
+
+    def item_guid(self, entry):
+        # The record's link is shared by all its versions: each version needs an id of its own.
+        return on_site(f"{reverse('agreements:changes')}#version-{entry.version.pk}")
+
+    def item_pubdate(self, entry):
+        return entry.at
+
+    def item_updateddate(self, entry):
+        return entry.at
+
+
+class AgreementChangesFeed(ChangesFeed):
+    """One public record's published changes; a 404 for a record the public cannot see."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Agreement.objects.public(), slug=slug)
+
+    def title(self, obj=None):
+        return _("kzdeals: changes to %(title)s") % {"title": obj.title}
+
+    def subtitle(self, obj=None):
+        return _("Every change to this published record, field by field, newest first.")
+
+    def link(self, obj=None):
+        return on_site(f"{reverse('agreements:changes')}?{urlencode({'agreement': obj.slug})}")
+
+    def feed_url(self, obj=None):
+        return on_site(reverse("agreements:agreement-feed", args=[obj.slug]))

@@ -1,4 +1,4 @@
-"""The sitemap: the overview, the lists, and every public agreement, organisation, event and sector."""
+"""The sitemap: the overview, the lists, the change log, and every public agreement, organisation, event and sector."""
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, OuterRef, Value
@@ -13,7 +13,7 @@ class StaticSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["agreements:home", "agreements:agreement-list", "agreements:organization-list"]
+        return ["agreements:home", "agreements:agreement-list", "agreements:organization-list", "agreements:changes"]
 
     def location(self, item):
         return reverse(item)

@@ -3,33 +3,50 @@
 Each page runs a fixed number of queries whatever the number of rows (tests/test_views.py checks it).
 """
 
+import re
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Value
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Value, prefetch_related_objects
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from .api.pagination import CountedPaginator
-from .caching import cached_totals
-from .charts import bar_chart
+from .caching import cached_scorecards, cached_totals
+from .change_words import describe, published_changes
+from .charts import bar_chart, count_chart, timeline_chart
 from .filters import DEFAULT_ORDERING, ORDERINGS, AgreementFilterSet
 from .models import (
     Agreement,
     Citation,
+    Commitment,
+    CommitmentUpdate,
     Event,
+    EventClaim,
     InlineText,
+    MilestoneStatus,
     Organization,
     Party,
     PublicationState,
+    PublishedVersion,
     Relation,
     Sector,
+    Status,
+    StatusEntry,
     Supports,
+    agreement_news_since,
+    is_overdue,
+    is_stale,
+    parse_partial_date,
 )
+from .models import followup as follow_up
 from .tally import tallied_totals, tallied_totals_by
 from .templatetags.register_tags import format_money
 
@@ -46,8 +63,15 @@ def public_agreements():
     return Agreement.objects.public().with_relations()
 
 
-def event_report(event, totals):
-    """Announced against itemised for one event: the gap in value and in documents."""
+# A scorecard's commitments, in the order PRODUCT.md names them.
+MILESTONES = [MilestoneStatus.MET, MilestoneStatus.PARTIALLY_MET, MilestoneStatus.NOT_MET, MilestoneStatus.SCHEDULED]
+CLAIMS = Prefetch("claims", queryset=EventClaim.objects.select_related("source"))
+
+
+def event_report(event, totals, scorecard=None):
+    """Announced against itemised for one event: the gap in value and in documents; with its scorecard,
+    what became of them (counts and charts of the same numbers), and the claims of other sources (the
+    event's `claims`, prefetched), never itemised."""
     line = totals.in_currency(event.announced_currency) if totals else None
     itemised = line.total if line else Decimal("0")
     count = totals.count if totals else 0
@@ -62,12 +86,22 @@ def event_report(event, totals):
         "value_gap": None,
         "percent_itemised": None,
         "documents_gap": None,
+        "claims": list(event.claims.all()),
+        "scorecard": scorecard,
+        "stale_after_days": settings.REGISTER_STALE_AFTER_DAYS,
     }
     if event.announced_amount:
         report["value_gap"] = max(event.announced_amount - itemised, Decimal("0"))
         report["percent_itemised"] = itemised / event.announced_amount * 100
     if event.announced_documents is not None:
         report["documents_gap"] = max(event.announced_documents - count, 0)
+    if scorecard is not None:
+        labels = dict(MilestoneStatus.choices)
+        report["by_status"] = [(label, scorecard.by_status[status]) for status, label in Status.choices]
+        report["by_milestone"] = [(labels[status], scorecard.commitments[status]) for status in MILESTONES]
+        report["commitment_count"] = sum(count for _label, count in report["by_milestone"])
+        report["status_chart"] = count_chart(report["by_status"])
+        report["milestone_chart"] = count_chart(report["by_milestone"])
     return report
 
 
@@ -75,7 +109,9 @@ def event_report(event, totals):
 def home(request):
     # The register's, each event's and each sector's totals from the tally: a few rows each, at any size.
     by_event = tallied_totals_by("event")
-    events = Event.objects.filter(pk__in=list(by_event)).select_related("announced_source")
+    events = Event.objects.filter(pk__in=list(by_event)).select_related("announced_source").prefetch_related(CLAIMS)
+    # Every event's scorecard in the same two queries, whatever the number of events.
+    cards = cached_scorecards(Agreement.objects.public().filter(event__in=list(by_event)), "event")
     by_sector = tallied_totals_by("sector")
     sectors = Sector.objects.filter(pk__in=list(by_sector))
     sector_rows = []
@@ -93,7 +129,8 @@ def home(request):
     chart = bar_chart([(row["sector"].name, row["amount"], row["approximate"]) for row in sector_rows])
     context = {
         "totals": tallied_totals("all"),
-        "events": [event_report(event, by_event[event.pk]) for event in events],
+        "events": [event_report(event, by_event[event.pk], cards.get(event.pk)) for event in events],
+        "as_of": follow_up.today(),
         "sector_rows": sector_rows,
         "chart": chart,
         "latest": public_agreements().order_by("-published_at", "title")[:LATEST],
@@ -210,13 +247,49 @@ class AgreementDetailView(DetailView):
         public = Agreement.objects.public()
         parties = list(agreement.parties.select_related("organization"))
         citations = list(Citation.objects.filter(agreement=agreement).select_related("source").order_by("pk"))
+        # The timeline and the commitments with their updates, each with its source: three queries.
+        prefetch_related_objects(
+            [agreement],
+            Prefetch("status_entries", queryset=StatusEntry.objects.select_related("source")),
+            Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related("source").prefetch_related(
+                    Prefetch("updates", queryset=CommitmentUpdate.objects.select_related("source"))
+                ),
+            ),
+        )
+        entries = list(agreement.status_entries.all())
+        commitments = list(agreement.commitments.all())
         numbers, sources = {}, []
+
+        def number(source, use=None):
+            """The source's number in the page's list, given the first time it is cited."""
+            if source.pk not in numbers:
+                numbers[source.pk] = len(numbers) + 1
+                sources.append({"number": numbers[source.pk], "source": source, "citations": [], "uses": []})
+            entry = sources[numbers[source.pk] - 1]
+            said = {*entry["uses"], *(citation.get_supports_display().lower() for citation in entry["citations"])}
+            if use is not None and use not in said:
+                entry["uses"].append(use)
+            return numbers[source.pk]
+
+        def marks_of(row, use):
+            return [number(row.source, use)] if row.source_id else []
+
         for citation in citations:
-            if citation.source_id not in numbers:
-                numbers[citation.source_id] = len(numbers) + 1
-                sources.append({"number": numbers[citation.source_id], "source": citation.source, "citations": []})
-            citation.number = numbers[citation.source_id]
+            citation.number = number(citation.source)
             sources[citation.number - 1]["citations"].append(citation)
+        # Sources cited only by the follow-up get the next numbers, in the order the page shows them.
+        for entry in entries:
+            entry.marks = marks_of(entry, _("status timeline"))
+        for commitment in commitments:
+            commitment.marks = marks_of(commitment, _("commitments"))
+            updates = list(commitment.updates.all())
+            for update in updates:
+                update.marks = marks_of(update, _("commitment updates"))
+            commitment.latest = updates[-1] if updates else None
+            commitment.progress_update = next((u for u in reversed(updates) if u.progress is not None), None)
+            commitment.overdue = is_overdue(commitment.due_on, commitment.due_precision, commitment.status)
         marks = {}
         for citation in citations:
             if not citation.disputes:
@@ -255,23 +328,28 @@ class AgreementDetailView(DetailView):
                 "from_agreement"
             )
         )
-        history = (
-            agreement.history.filter(publication_state=PublicationState.PUBLISHED)
-            .order_by("-history_date")
-            .values_list("history_date", flat=True)
-        )
+        # The public change log's days for this record (never a draft's edits, never an editor's name).
+        changed = PublishedVersion.objects.changes().filter(agreement=agreement).values_list("at", flat=True)
+        news_since = agreement_news_since(agreement)
         context.update(
             {
                 "kz_parties": [party for party in parties if party.side == "KZ"],
                 "us_parties": [party for party in parties if party.side == "US"],
-                "commitments": list(agreement.commitments.all()),
+                "commitments": commitments,
+                "timeline": entries,
+                "timeline_chart": timeline_chart(
+                    [(entry.date, entry.date_precision, entry.status) for entry in entries], agreement.last_verified_on
+                ),
+                "stale": is_stale(agreement.last_verified_on),
+                "stale_after_days": settings.REGISTER_STALE_AFTER_DAYS,
+                "news_since": parse_partial_date(news_since) if news_since else None,
                 "sources": sources,
                 "marks": {key: marks.get(key, []) for key in Supports.values},
                 "disputes": disputes,
                 "group_members": group_members,
                 "relations_out": related,
                 "relations_in": related_in,
-                "history": sorted({moment.date() for moment in history}, reverse=True),
+                "history": sorted({timezone.localdate(moment) for moment in changed}, reverse=True),
             }
         )
         return context
@@ -351,13 +429,20 @@ def organization_detail(request, slug):
 
 @require_safe
 def event_detail(request, slug):
-    event = get_object_or_404(Event.objects.select_related("announced_source"), slug=slug)
+    event = get_object_or_404(Event.objects.select_related("announced_source").prefetch_related(CLAIMS), slug=slug)
     queryset = public_agreements().filter(event=event)
     agreements = list(queryset)
     if not agreements:  # an event being prepared, with drafts only, is not published
         raise Http404("No public agreement for this event.")
     totals = tallied_totals("event", event.pk)
-    context = {"event": event, "agreements": agreements, "report": event_report(event, totals), "totals": totals}
+    scorecard = cached_scorecards(Agreement.objects.public().filter(event=event), "event").get(event.pk)
+    context = {
+        "event": event,
+        "agreements": agreements,
+        "report": event_report(event, totals, scorecard),
+        "totals": totals,
+        "as_of": follow_up.today(),
+    }
     return render(request, "agreements/event_detail.html", context)
 
 
@@ -373,6 +458,56 @@ def sector_detail(request, slug):
         "totals": tallied_totals("sector", sector.pk),
     }
     return render(request, "agreements/sector_detail.html", context)
+
+
+CHANGES_PAGE = 25
+SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+@require_safe
+def changes(request):
+    """The public change log, a page at a time, each version's changes in words (agreements.change_words).
+
+    `agreement` (a slug) keeps one public record's changes; an unknown one is a 400 naming it. A bad
+    `page` gives a message and the first page; a page past the end is a 404. Queries: the count, the page,
+    the names its changes mention (one per kind), and the record when one is asked for.
+    """
+    messages, errors = [], []
+    agreement = None
+    slug = request.GET.get("agreement")
+    if slug is not None:
+        if SLUG_PATTERN.fullmatch(slug):
+            agreement = Agreement.objects.public().filter(slug=slug).first()
+        if agreement is None:
+            errors.append(
+                {
+                    "name": "agreement",
+                    "message": _("No published agreement has the address “%(slug)s”.") % {"slug": slug[:80]},
+                }
+            )
+    page_number = 1
+    if "page" in request.GET:
+        requested = _positive_int(request.GET.get("page"))
+        if requested is None:
+            messages.append(_("page must be a whole number of 1 or more; showing the first page."))
+        else:
+            page_number = requested
+    versions = published_changes(agreement) if not errors else PublishedVersion.objects.none()
+    paginator = Paginator(versions, CHANGES_PAGE)
+    if errors:
+        page_number = 1
+    if page_number > paginator.num_pages:
+        raise Http404(_("There is no page %(page)s.") % {"page": page_number})
+    page = paginator.page(page_number)
+    context = {
+        "agreement": agreement,
+        "errors": errors,
+        "messages_list": messages,
+        "page_obj": page,
+        "paginator": paginator,
+        "entries": describe(page.object_list),
+    }
+    return render(request, "agreements/changes.html", context, status=400 if errors else 200)
 
 
 @require_safe

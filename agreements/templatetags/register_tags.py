@@ -1,9 +1,14 @@
-"""Formatting for the public pages: money as the register writes it, and absolute URLs."""
+"""Formatting for the public pages: money and numbers as the register writes them, dates as a reader
+writes them, and absolute URLs."""
 
 from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils import formats
+from django.utils.html import format_html
+
+from agreements.models import DatePrecision, format_partial_date
 
 register = template.Library()
 
@@ -12,10 +17,47 @@ def format_money(amount, currency="USD", approximate=False):
     """`≈ USD 1,000,000,000`: cents only where there are any; None for an unknown amount."""
     if amount is None:
         return None
+    text = f"{currency} {format_number(amount)}"
+    return f"≈ {text}" if approximate else text
+
+
+def format_number(amount):
+    """`84,000`: a quantity with thousands separators, cents only where there are any."""
+    if amount is None:
+        return None
     amount = Decimal(amount)
     places = 0 if amount == amount.to_integral_value() else 2
-    text = f"{currency} {amount:,.{places}f}"
-    return f"≈ {text}" if approximate else text
+    return f"{amount:,.{places}f}"
+
+
+def partial_date_words(value, precision=DatePrecision.DAY):
+    """A date as a reader writes it, to the precision it is known: "12 March 2026", "November 2025",
+    "2028" (in the active language's month names); None for an unknown date."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return str(value.year)
+    if precision == DatePrecision.MONTH:
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    # "E": the month's name as a day's date takes it (the genitive in Russian: "12 марта 2026").
+    return formats.date_format(value, "j E Y")
+
+
+@register.simple_tag
+def partial_date(value, precision=DatePrecision.DAY):
+    """`<time datetime="2025-11">November 2025</time>`, or "—" for an unknown date."""
+    if value is None:
+        return "—"
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        format_partial_date(value, precision),  # ISO text, valid in `datetime`: 2026-03-12, 2025-11, 2028
+        partial_date_words(value, precision),
+    )
+
+
+@register.filter
+def number(amount):
+    return format_number(amount) or "—"
 
 
 @register.simple_tag

@@ -70,9 +70,12 @@ def test_detail_page_under_test_shows_what_axe_checked(page, signatories):
     assert "Managing Director" in text
     assert "USD 250 million for Cerberus" in text
     assert main.locator("a[href='/agreements/nic-brookfield/']").count() >= 1
-    # Wide tables scroll inside a named region that the keyboard can reach.
+    # Commitments are a list named by their heading, each with its facts (they fit a phone as they are).
     page.goto(PAGES["detail-boeing"][0])
-    region = page.get_by_role("region", name="Commitments and their milestone status")
+    assert page.get_by_role("list", name="Commitments").get_by_role("listitem").count() == 2
+    # Wide tables scroll inside a named region that the keyboard can reach.
+    page.goto(PAGES["event"][0])
+    region = page.get_by_role("region", name="Announced against itemised", exact=False)
     assert region.get_attribute("tabindex") == "0"
     assert region.get_attribute("role") == "region"
 

@@ -69,6 +69,7 @@ class Collection:
     agreement_lookup: str  # from a row of `model` to its agreement's id
     key_fields: tuple  # what identifies a row across versions
     fields: dict  # public name: model fields
+    public: dict = None  # a filter the rows must pass to be part of the public record
 
 
 COLLECTIONS = (
@@ -120,7 +121,15 @@ COLLECTIONS = (
             "disputes": ("disputes",),
         },
     ),
-    Collection("relations", Relation, "from_agreement_id", ("kind", "to_agreement"), {}),
+    # A link shows only while its other end is public: a draft's slug is never part of a published state.
+    Collection(
+        "relations",
+        Relation,
+        "from_agreement_id",
+        ("kind", "to_agreement"),
+        {},
+        public={"to_agreement__publication_state": PublicationState.PUBLISHED},
+    ),
 )
 # Foreign keys are named by the slug (or key) of the row they point at.
 NAMES = {
@@ -224,7 +233,8 @@ def current_state(agreement, using):
     """{"agreement": history row, collection name: [history rows]} for the agreement as it stands."""
     state = {"agreement": latest_history(Agreement, [agreement], using)[0]}
     for collection in COLLECTIONS:
-        objects = list(collection.model.objects.using(using).filter(**{collection.agreement_lookup: agreement.pk}))
+        rows = collection.model.objects.using(using).filter(**{collection.agreement_lookup: agreement.pk})
+        objects = list(rows.filter(**(collection.public or {})))
         state[collection.name] = latest_history(collection.model, objects, using)
     return state
 
@@ -318,16 +328,20 @@ def populate(using="default"):
         record(pk, using)
 
 
-# What a saved or deleted row tells: the agreement whose public state may have changed.
+# What a saved or deleted row tells: the agreements whose public state may have changed. An agreement's
+# own change also changes the records that link to it (their links show only while it is public).
 AGREEMENT_OF = {
-    Agreement: lambda row, using: row.pk,
-    Party: lambda row, using: row.agreement_id,
-    Commitment: lambda row, using: row.agreement_id,
-    Citation: lambda row, using: row.agreement_id,
-    StatusEntry: lambda row, using: row.agreement_id,
-    Relation: lambda row, using: row.from_agreement_id,
+    Agreement: lambda row, using: [
+        row.pk,
+        *Relation.objects.using(using).filter(to_agreement_id=row.pk).values_list("from_agreement_id", flat=True),
+    ],
+    Party: lambda row, using: [row.agreement_id],
+    Commitment: lambda row, using: [row.agreement_id],
+    Citation: lambda row, using: [row.agreement_id],
+    StatusEntry: lambda row, using: [row.agreement_id],
+    Relation: lambda row, using: [row.from_agreement_id],
     CommitmentUpdate: lambda row, using: (
-        Commitment.objects.using(using).filter(pk=row.commitment_id).values_list("agreement_id", flat=True).first()
+        Commitment.objects.using(using).filter(pk=row.commitment_id).values_list("agreement_id", flat=True)
     ),
 }
 PENDING = "kzdeals_pending_versions"
@@ -345,10 +359,10 @@ def flush(using):
 def row_changed(sender, instance, using, raw=False, **kwargs):
     if raw:
         return  # loaddata: `populate()` runs once the fixture is in
-    agreement_id = AGREEMENT_OF[sender](instance, using)
-    if agreement_id is None:
+    agreement_ids = set(AGREEMENT_OF[sender](instance, using))
+    if not agreement_ids:
         return
-    connections[using].__dict__.setdefault(PENDING, set()).add(agreement_id)
+    connections[using].__dict__.setdefault(PENDING, set()).update(agreement_ids)
     # Once the transaction commits (at once outside one); robust: the log catches up on the next change.
     transaction.on_commit(lambda: flush(using), using=using, robust=True)
 

@@ -148,3 +148,17 @@ def test_a_change_without_a_commit_callback_is_caught_up_by_the_next(commit):
     )
     newest = log(agreement)[0]
     assert {"field": "title", "before": "Logged", "after": "Not logged at once"} in newest
+
+
+def test_a_link_to_a_draft_is_no_part_of_the_public_record_until_it_is_published(commit):
+    from agreements.models import Relation, RelationKind
+
+    agreement = AgreementFactory()
+    commit(lambda: save(agreement, title="Published record"))
+    draft = AgreementFactory(slug="secret-draft-slug", publication_state=PublicationState.DRAFT)
+    commit(lambda: Relation.objects.create(from_agreement=agreement, to_agreement=draft, kind=RelationKind.AMENDS))
+    assert "secret-draft-slug" not in json.dumps([version.changes for version in PublishedVersion.objects.all()])
+    # Once the other end is published, the link is part of the record, and the log says so.
+    commit(lambda: save(draft, publication_state=PublicationState.PUBLISHED))
+    newest = log(agreement)[0]
+    assert newest == [{"field": "relations", "before": None, "after": "amends · secret-draft-slug"}]

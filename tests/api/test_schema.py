@@ -58,10 +58,16 @@ def test_schema_documents_every_query_parameter_and_the_400_shape(schema):
         "value_min",
         "value_max",
         "binding",
+        "stale",
+        "overdue",
         "ordering",
         "page",
         "page_size",
     }
+    for name in ("stale", "overdue"):
+        parameter = next(parameter for parameter in operation["parameters"] if parameter["name"] == name)
+        assert parameter["schema"] == {"type": "string", "enum": ["false", "true"]}
+        assert "`true`" in parameter["description"] and "`false`" in parameter["description"]
     ordering = next(parameter for parameter in operation["parameters"] if parameter["name"] == "ordering")
     assert set(ordering["schema"]["enum"]) == {"signed_on", "-signed_on", "value", "-value", "title", "-title"}
     assert set(operation["responses"]) == {"200", "400", "404", "429"}

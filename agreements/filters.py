@@ -1,4 +1,5 @@
-"""The one set of query parameters, shared by the `/agreements/` page and `/api/v1/agreements/`."""
+"""The query parameters of each resource: the one set of `/agreements/` and `/api/v1/agreements/` (shared by
+the page, the API and the exports), and that of the public change log `/api/v1/changes/`."""
 
 import copy
 import datetime
@@ -13,6 +14,7 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,7 @@ from .models import (
     Organization,
     Party,
     PublicationState,
+    PublishedVersion,
     Sector,
     Status,
     followup,
@@ -390,3 +393,60 @@ def copy_field(field):
 
 
 AgreementFilterSet.base_filters = FilterCopies(AgreementFilterSet.base_filters)
+
+
+class MomentField(forms.Field):
+    """An ISO 8601 date-time, in UTC unless it says its offset; a date alone is its midnight, UTC.
+
+    A moment past either end of the calendar once in UTC (0001-01-01T00:00:00+01:00) is the calendar's
+    first or last moment: every change is after the one and none after the other."""
+
+    default_error_messages = {
+        "invalid": _("Enter an ISO 8601 date-time, such as 2026-12-01T09:30:00Z, or a date, such as 2026-12-01.")
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().upper()  # RFC 3339 allows a lower-case "t" and "z"
+        try:
+            moment = parse_datetime(text)
+            if moment is None and (day := parse_date(text)) is not None:
+                moment = datetime.datetime.combine(day, datetime.time.min)
+        except ValueError:  # well-formed but impossible: 2026-02-30, a 25-hour offset
+            moment = None
+        if moment is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=datetime.UTC)
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            edge = datetime.datetime.min if moment.year == datetime.MINYEAR else datetime.datetime.max
+            return edge.replace(tzinfo=datetime.UTC)
+
+
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+
+class ChangeFilterSet(django_filters.FilterSet):
+    """The public change log's parameters: changes published after a moment, of one public agreement."""
+
+    since = MomentFilter(
+        field_name="at",
+        lookup_expr="gt",
+        label=_("Published after"),
+        help_text=_("Changes published after this moment."),
+    )
+    agreement = SlugChoiceFilter(
+        # A public agreement only: the slug of a draft is as unknown here as anywhere public.
+        queryset=Agreement.objects.public(),
+        to_field_name="slug",
+        label=_("Agreement"),
+        help_text=_("The slug of a public agreement."),
+    )
+
+    class Meta:
+        model = PublishedVersion
+        fields = []

@@ -9,6 +9,8 @@ import json
 
 import frictionless
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -275,3 +277,36 @@ def test_the_datasets_package_is_valid_with_its_follow_up(client, register, vali
     starlink = contract_of(package, "beeline-starlink-direct-to-cell")
     assert starlink["milestones"][0]["dueDate"] == "2026-03-31T23:59:59Z"
     assert starlink["milestones"][0]["status"] == "scheduled"  # overdue, yet no source reports it met or not
+
+
+@pytest.mark.parametrize(
+    ("name", "queries"),
+    [("agreements-csv", 5), ("agreements-xlsx", 5), ("agreements-json", 7), ("ocds-release-package", 8)],
+)
+def test_timelines_and_updates_cost_no_query_per_row(client, db, name, queries):
+    """Rows, parties, status entries, commitments, their updates (and totals for JSON, the EXISTS and the
+    publication date for OCDS, citations): as many queries for 3 agreements as for 30."""
+    source = SourceFactory()
+
+    def build(count):
+        for _ in range(count):
+            deal = make_deal()
+            StatusEntry.objects.create(
+                agreement=deal, status=Status.SIGNED, date=datetime.date(2025, 11, 1), source=source
+            )
+            StatusEntry.objects.create(agreement=deal, status=Status.IN_FORCE, date=datetime.date(2026, 1, 5))
+            for commitment in deal.commitments.all():
+                CommitmentUpdate.objects.create(
+                    commitment=commitment, date=datetime.date(2026, 3, 12), status=MilestoneStatus.MET, source=source
+                )
+
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            content = body(client.get(reverse(f"exports:{name}")))
+        assert content
+        return len(context)
+
+    build(3)
+    few = count()
+    build(27)
+    assert few == count() == queries

@@ -156,16 +156,16 @@ def milestone(commitment):
         "type": "delivery",
         "status": MILESTONE_STATUS[commitment.status],
     }
-    if updates and updates[-1].note:
-        entry["description"] = updates[-1].note
+    latest = updates[-1] if updates else None
+    met = update_that_met(updates) if commitment.status == MilestoneStatus.MET else None
+    if latest and latest.note:
+        entry["description"] = latest.note
     if commitment.due_on:
         entry["dueDate"] = end_of(commitment.due_on, commitment.due_precision)
-    met = update_that_met(updates) if commitment.status == MilestoneStatus.MET else None
-    dates = {
-        "dateMet": met and known_day(met.date, met.date_precision),
-        "dateModified": updates and known_day(updates[-1].date, updates[-1].date_precision),
-    }
-    entry.update({name: value for name, value in dates.items() if value})
+    if met and (when := known_day(met.date, met.date_precision)):
+        entry["dateMet"] = when
+    if latest and (when := known_day(latest.date, latest.date_precision)):
+        entry["dateModified"] = when
     return entry
 
 

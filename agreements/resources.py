@@ -37,6 +37,7 @@ from collections import defaultdict, namedtuple
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
@@ -224,28 +225,46 @@ class StatusHistoryWidget(widgets.Widget):
         for item in items:
             shown = join_items([item])
             if len(item) > 4:
-                problems.append(f"{shown!r} has more than four parts: use {STATUS_HISTORY_FORMAT}.")
+                problems.append(
+                    gettext("%(entry)s has more than four parts: use %(format)s.")
+                    % {"entry": repr(shown), "format": STATUS_HISTORY_FORMAT}
+                )
                 continue
             text, status, key, note = (*item, "", "", "")[:4]
             entry_problems = []
             date, precision = partial_date(text)
             if date is None:
-                entry_problems.append(f"{shown!r} has no valid date: use YYYY-MM-DD, YYYY-MM or YYYY, not {text!r}.")
+                entry_problems.append(
+                    gettext("%(entry)s has no valid date: use YYYY-MM-DD, YYYY-MM or YYYY, not %(date)s.")
+                    % {"entry": repr(shown), "date": repr(text)}
+                )
             if not status:
-                entry_problems.append(f"{shown!r} names no status: use {STATUS_HISTORY_FORMAT}.")
+                entry_problems.append(
+                    gettext("%(entry)s names no status: use %(format)s.")
+                    % {"entry": repr(shown), "format": STATUS_HISTORY_FORMAT}
+                )
             elif status not in Status.values:
                 entry_problems.append(
-                    f"{status!r} is not a status (in {shown!r}): use one of {choices_text(Status.values)}."
+                    gettext("%(status)s is not a status (in %(entry)s): use one of %(choices)s.")
+                    % {"status": repr(status), "entry": repr(shown), "choices": choices_text(Status.values)}
                 )
             source = sources.get(key) if key else None
             if key and source is None:
-                entry_problems.append(f"No source with the key {key!r} (in {shown!r}).")
+                entry_problems.append(
+                    gettext("No source with the key %(key)s (in %(entry)s).") % {"key": repr(key), "entry": repr(shown)}
+                )
             if len(note) > max_length:
-                entry_problems.append(f"The note of {shown[:40]!r}... is longer than {max_length} characters.")
+                entry_problems.append(
+                    gettext("The note of %(entry)s... is longer than %(max)s characters.")
+                    % {"entry": repr(shown[:40]), "max": max_length}
+                )
             if not entry_problems:
                 entry = TimelineItem(date, precision, status, source, note)
                 if timeline_key(entry) in seen:
-                    entry_problems.append(f"{shown!r}: the timeline already has this status on this date.")
+                    entry_problems.append(
+                        gettext("%(entry)s: the timeline already has this status on this date.")
+                        % {"entry": repr(shown)}
+                    )
                 seen.add(timeline_key(entry))
                 cleaned.append(entry)
             problems += entry_problems
@@ -447,11 +466,11 @@ class AgreementResource(resources.ModelResource):
         pending = self.fields["status_history"].pending(instance)
         if pending is not None:
             latest = timeline_order(pending)[-1] if pending else None
-            where = "the file's status_history"
+            where = gettext("the file's status_history")
         elif instance.pk is not None:
             entry = StatusEntry.objects.filter(agreement=instance.pk).order_by("-date", "-id").first()
             latest = entry and TimelineItem(entry.date, entry.date_precision, entry.status, None, "")
-            where = "the record's timeline"
+            where = gettext("the record's timeline")
         else:
             latest = None
         if latest is None or instance.status == latest.status:
@@ -459,11 +478,15 @@ class AgreementResource(resources.ModelResource):
         if "status" not in row:
             instance.status = latest.status
             return None
-        return (
-            f"{instance.status!r} is not the latest status of {where} "
-            f"({format_partial_date(latest.date, latest.precision)}: {latest.status!r}): status comes from the "
+        return gettext(
+            "%(status)s is not the latest status of %(where)s (%(date)s: %(latest)s): status comes from the "
             "timeline: add an entry to status_history."
-        )
+        ) % {
+            "status": repr(instance.status),
+            "where": where,
+            "date": format_partial_date(latest.date, latest.precision),
+            "latest": repr(latest.status),
+        }
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance._state.adding:

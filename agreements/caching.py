@@ -135,6 +135,9 @@ def connect_signals():
         models.Event,
         models.Group,
         models.Sector,
+        # Written once the change it logs has committed, after that change's own bump: a change-log answer
+        # computed in between must not outlive it.
+        models.PublishedVersion,
     ):
         uid = f"kzdeals-register-changed-{model.__name__}"
         post_save.connect(register_changed, sender=model, dispatch_uid=f"{uid}-save")

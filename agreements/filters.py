@@ -1,20 +1,42 @@
-"""The one set of query parameters, shared by the `/agreements/` page and `/api/v1/agreements/`."""
+"""The query parameters of each resource: the one set of `/agreements/` and `/api/v1/agreements/` (shared by
+the page, the API and the exports), and that of the public change log `/api/v1/changes/`."""
 
 import copy
+import datetime
 from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connections
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import Agreement, Event, Kind, Organization, Party, PublicationState, Sector, Status
+from .models import (
+    Agreement,
+    Commitment,
+    Event,
+    Kind,
+    Organization,
+    Party,
+    PublicationState,
+    PublishedVersion,
+    Sector,
+    Status,
+    followup,
+    overdue_q,
+    stale_q,
+)
 from .search import relevance, search_agreements
 from .tally import changed_at, tallied_totals
 
@@ -28,6 +50,23 @@ ORDERINGS = {
 }
 DEFAULT_ORDERING = "-signed_on"
 BOOLEAN_CHOICES = [("true", "Binding only"), ("false", "Non-binding only")]
+STALE_CHOICES = [("true", _("Stale only")), ("false", _("Verified recently only"))]
+OVERDUE_CHOICES = [("true", _("With an overdue commitment")), ("false", _("Without an overdue commitment"))]
+
+
+def day_started():
+    """The first moment of `today()`, in the current time zone."""
+    return timezone.make_aware(datetime.datetime.combine(followup.today(), datetime.time.min))
+
+
+def stale_help():
+    return gettext("Stale: never checked against the sources, or not for more than %(days)s days.") % {
+        "days": settings.REGISTER_STALE_AFTER_DAYS
+    }
+
+
+# Selections that depend on today as well as on the rows (agreements/models/followup.py).
+DAY_DEPENDENT = ("stale", "overdue")
 MAX_AMOUNT = Decimal("9999999999999999.99")
 PUBLISHED = PublicationState.PUBLISHED.value
 PUBLIC_WHERE = Agreement.objects.public().query.where
@@ -165,6 +204,21 @@ class AgreementFilterSet(django_filters.FilterSet):
         max_value=MAX_AMOUNT,
     )
     binding = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_binding", label="Binding")
+    stale = django_filters.ChoiceFilter(
+        choices=STALE_CHOICES,
+        method="filter_stale",
+        label=_("Stale"),
+        help_text=lazy(stale_help, str)(),
+    )
+    overdue = django_filters.ChoiceFilter(
+        choices=OVERDUE_CHOICES,
+        method="filter_overdue",
+        label=_("Overdue"),
+        help_text=_(
+            "Overdue: at least one commitment whose due date (the whole month or year, for a partial one) has "
+            "passed and that no source reports met."
+        ),
+    )
     ordering = django_filters.ChoiceFilter(
         choices=[(key, key) for key in ORDERINGS], method="filter_ordering", label="Order by", empty_label=None
     )
@@ -218,7 +272,14 @@ class AgreementFilterSet(django_filters.FilterSet):
             return tallied_totals(*scope, using=queryset.db)
         totals = queryset.totals()
         totals.last_modified = changed_at("all", using=queryset.db) if totals.count else None
+        if totals.last_modified is not None and self.depends_on_today():
+            # Today's date moves this selection as much as an edit does: it changed at midnight at the latest.
+            totals.last_modified = max(totals.last_modified, day_started())
         return totals
+
+    def depends_on_today(self):
+        """Whether the selection uses `stale` or `overdue`, which today's date moves."""
+        return self.is_bound and any(self.data.get(name) for name in DAY_DEPENDENT)
 
     def tallied_scope(self):
         """("all", 0), ("sector", id) or ("event", id) when the tally holds this selection's totals, else None."""
@@ -256,6 +317,14 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     def filter_binding(self, queryset, name, value):
         return queryset.binding() if value == "true" else queryset.non_binding()
+
+    def filter_stale(self, queryset, name, value):
+        return queryset.filter(stale_q()) if value == "true" else queryset.exclude(stale_q())
+
+    def filter_overdue(self, queryset, name, value):
+        # EXISTS, not a join: an agreement with several overdue commitments is still one row.
+        overdue = Exists(Commitment.objects.filter(overdue_q(), agreement=OuterRef("pk")))
+        return queryset.filter(overdue if value == "true" else ~overdue)
 
     def filter_ordering(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
@@ -324,3 +393,60 @@ def copy_field(field):
 
 
 AgreementFilterSet.base_filters = FilterCopies(AgreementFilterSet.base_filters)
+
+
+class MomentField(forms.Field):
+    """An ISO 8601 date-time, in UTC unless it says its offset; a date alone is its midnight, UTC.
+
+    A moment past either end of the calendar once in UTC (0001-01-01T00:00:00+01:00) is the calendar's
+    first or last moment: every change is after the one and none after the other."""
+
+    default_error_messages = {
+        "invalid": _("Enter an ISO 8601 date-time, such as 2026-12-01T09:30:00Z, or a date, such as 2026-12-01.")
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().upper()  # RFC 3339 allows a lower-case "t" and "z"
+        try:
+            moment = parse_datetime(text)
+            if moment is None and (day := parse_date(text)) is not None:
+                moment = datetime.datetime.combine(day, datetime.time.min)
+        except ValueError:  # well-formed but impossible: 2026-02-30, a 25-hour offset
+            moment = None
+        if moment is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=datetime.UTC)
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            edge = datetime.datetime.min if moment.year == datetime.MINYEAR else datetime.datetime.max
+            return edge.replace(tzinfo=datetime.UTC)
+
+
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+
+class ChangeFilterSet(django_filters.FilterSet):
+    """The public change log's parameters: changes published after a moment, of one public agreement."""
+
+    since = MomentFilter(
+        field_name="at",
+        lookup_expr="gt",
+        label=_("Published after"),
+        help_text=_("Changes published after this moment."),
+    )
+    agreement = SlugChoiceFilter(
+        # A public agreement only: the slug of a draft is as unknown here as anywhere public.
+        queryset=Agreement.objects.public(),
+        to_field_name="slug",
+        label=_("Agreement"),
+        help_text=_("The slug of a public agreement."),
+    )
+
+    class Meta:
+        model = PublishedVersion
+        fields = []

@@ -15,25 +15,33 @@ by ";" whose parts are separated by "|":
   `ktz|buyer|Talgat Alpysbayev|Chairman; samruk-kazyna`.
 - `sources`: the sources cited, `key|supports`; what a citation supports defaults to "record",
   e.g. `akorda-2025-11-06; wabtec-2025-09-16|value`.
+- `status_history`: the status timeline, `date|status|source|note` (agreements/flattened.py), e.g.
+  `2025-11|signed|mfa-2025-11-07|Signed during the visit; 2026-03-12|in_force`. The row's `status` must be
+  its latest entry's (by date, then as listed), or the record's latest without the column: the status
+  comes from the timeline, and a row that contradicts it is refused, naming the column. Sources must
+  exist first.
 
 A backslash keeps a ";", "|" or "\\" that belongs to a name. When a row has one of these columns,
-the agreement's parties of that side (or its citations) become exactly the file's list: items that
-are not listed are removed, listed items are added or updated (a citation's claim is kept). A file
-without the column leaves them alone. The export writes the same columns, so an exported file
-imports back to the same data; in a workbook, text that starts with "=" is a text cell, not a formula
-(`TextOnlyXLSX`).
+the agreement's parties of that side (or its citations, or its timeline) become exactly the file's
+list: items that are not listed are removed, listed items are added or updated (a citation's claim
+is kept). A file without the column leaves them alone. `last_verified_on` is a date (YYYY-MM-DD). The
+export writes the same columns, so an exported file imports back to the same data; in a workbook, text
+that starts with "=" is a text cell, not a formula (`TextOnlyXLSX`).
 """
 
 import datetime
 import io
+import re
 from collections import defaultdict, namedtuple
 
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
+from .flattened import STATUS_HISTORY_FORMAT, join_items, split_items, status_history_text
 from .models import (
     Agreement,
     Citation,
@@ -46,15 +54,17 @@ from .models import (
     Sector,
     Side,
     Source,
+    Status,
+    StatusEntry,
     Supports,
+    format_partial_date,
+    parse_partial_date,
 )
-
-ITEM_SEPARATOR = ";"
-PART_SEPARATOR = "|"
-ESCAPE = "\\"
 
 PartyItem = namedtuple("PartyItem", "organization role signed_by signer_title")
 CitationItem = namedtuple("CitationItem", "source supports")
+TimelineItem = namedtuple("TimelineItem", "date precision status source note")
+PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def party_key(item):
@@ -65,34 +75,14 @@ def citation_key(item):
     return (item.source.key, item.supports)
 
 
-def escape(text):
-    for char in (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR):
-        text = text.replace(char, ESCAPE + char)
-    return text
+def timeline_key(item):
+    """What tells two entries of one timeline apart (the database's unique constraint)."""
+    return (item.date, item.status)
 
 
-def split_items(text):
-    """`"a|b; c"` → `[["a", "b"], ["c"]]`, parts stripped; a backslash keeps the next character."""
-    items, parts, current = [], [], []
-    characters = iter(text)
-    for char in characters:
-        if char == ESCAPE:
-            current.append(next(characters, ESCAPE))
-        elif char == PART_SEPARATOR:
-            parts.append("".join(current))
-            current = []
-        elif char == ITEM_SEPARATOR:
-            items.append([*parts, "".join(current)])
-            parts, current = [], []
-        else:
-            current.append(char)
-    items.append([*parts, "".join(current)])
-    items = [[part.strip() for part in item] for item in items]
-    return [item for item in items if any(item)]
-
-
-def join_items(items):
-    return f"{ITEM_SEPARATOR} ".join(PART_SEPARATOR.join(escape(part) for part in item) for item in items)
+def timeline_order(items):
+    """Entries in the timeline's order: by date (a month or a year at its first day), then as listed."""
+    return sorted(items, key=lambda item: item.date)
 
 
 def choices_text(values):
@@ -222,6 +212,83 @@ class CitationListWidget(widgets.Widget):
         )
 
 
+class StatusHistoryWidget(widgets.Widget):
+    """`date|status|source|note` items separated by ";" (agreements/flattened.py); cleans to `TimelineItem`s in
+    the file's order. Every bad entry is named with its reason: a malformed date, an unknown status or source."""
+
+    def clean(self, value, row=None, **kwargs):
+        items = split_items(str(value)) if value not in (None, "") else []
+        keys = {item[2] for item in items if len(item) > 2 and item[2]}
+        sources = Source.objects.in_bulk(keys, field_name="key")
+        max_length = StatusEntry._meta.get_field("note").max_length
+        problems, cleaned, seen = [], [], set()
+        for item in items:
+            shown = join_items([item])
+            if len(item) > 4:
+                problems.append(
+                    gettext("%(entry)s has more than four parts: use %(format)s.")
+                    % {"entry": repr(shown), "format": STATUS_HISTORY_FORMAT}
+                )
+                continue
+            text, status, key, note = (*item, "", "", "")[:4]
+            entry_problems = []
+            date, precision = partial_date(text)
+            if date is None:
+                entry_problems.append(
+                    gettext("%(entry)s has no valid date: use YYYY-MM-DD, YYYY-MM or YYYY, not %(date)s.")
+                    % {"entry": repr(shown), "date": repr(text)}
+                )
+            if not status:
+                entry_problems.append(
+                    gettext("%(entry)s names no status: use %(format)s.")
+                    % {"entry": repr(shown), "format": STATUS_HISTORY_FORMAT}
+                )
+            elif status not in Status.values:
+                entry_problems.append(
+                    gettext("%(status)s is not a status (in %(entry)s): use one of %(choices)s.")
+                    % {"status": repr(status), "entry": repr(shown), "choices": choices_text(Status.values)}
+                )
+            source = sources.get(key) if key else None
+            if key and source is None:
+                entry_problems.append(
+                    gettext("No source with the key %(key)s (in %(entry)s).") % {"key": repr(key), "entry": repr(shown)}
+                )
+            if len(note) > max_length:
+                entry_problems.append(
+                    gettext("The note of %(entry)s... is longer than %(max)s characters.")
+                    % {"entry": repr(shown[:40]), "max": max_length}
+                )
+            if not entry_problems:
+                entry = TimelineItem(date, precision, status, source, note)
+                if timeline_key(entry) in seen:
+                    entry_problems.append(
+                        gettext("%(entry)s: the timeline already has this status on this date.")
+                        % {"entry": repr(shown)}
+                    )
+                seen.add(timeline_key(entry))
+                cleaned.append(entry)
+            problems += entry_problems
+        if problems:
+            raise ValueError(sentence(problems))
+        return cleaned
+
+    def render(self, value, obj=None, **kwargs):
+        return status_history_text(
+            (item.date, item.precision, item.status, item.source.key if item.source else None, item.note)
+            for item in value or []
+        )
+
+
+def partial_date(text):
+    """(date, precision) from "2026-03-12", "2026-03" or "2026"; (None, None) for anything else."""
+    if not PARTIAL_DATE.match(text):
+        return None, None
+    try:
+        return parse_partial_date(text)
+    except ValueError:  # 2026-02-30, month 13
+        return None, None
+
+
 def related(agreement, name, *select_related):
     """A reverse relation's rows, from the prefetch cache when the export filled it."""
     if name in getattr(agreement, "_prefetched_objects_cache", {}):
@@ -245,11 +312,17 @@ def stored_citations(agreement):
     return sorted((CitationItem(c.source, c.supports) for c in citations), key=citation_key)
 
 
+def stored_timeline(agreement):
+    """The status entries in the timeline's order (the model's: by date, then as entered)."""
+    entries = related(agreement, "status_entries", "source")
+    return [TimelineItem(e.date, e.date_precision, e.status, e.source, e.note) for e in entries]
+
+
 class RelatedListField(fields.Field):
     """A column holding a list of related rows.
 
     On import the cleaned list waits on the instance until the agreement is saved
-    (`AgreementResource.after_save_instance` applies it); until then, and on export, the value is
+    (`AgreementResource` applies it around the save); until then, and on export, the value is
     what the database holds, so "skip unchanged" and the preview compare like with like.
     """
 
@@ -295,6 +368,10 @@ class AgreementResource(resources.ModelResource):
     kz_parties = RelatedListField("kz_parties", PartyListWidget(), stored_parties(Side.KZ))
     us_parties = RelatedListField("us_parties", PartyListWidget(), stored_parties(Side.US))
     sources = RelatedListField("sources", CitationListWidget(), stored_citations)
+    status_history = RelatedListField("status_history", StatusHistoryWidget(), stored_timeline)
+    last_verified_on = fields.Field(
+        attribute="last_verified_on", column_name="last_verified_on", widget=IsoDateWidget()
+    )
 
     class Meta:
         model = Agreement
@@ -319,6 +396,8 @@ class AgreementResource(resources.ModelResource):
             "sources",
             "entry_into_force_on",
             "expires_on",
+            "status_history",
+            "last_verified_on",
         )
         export_order = fields
         import_id_fields = ("slug",)
@@ -340,6 +419,7 @@ class AgreementResource(resources.ModelResource):
         return queryset.select_related("sector", "event", "group").prefetch_related(
             Prefetch("parties", queryset=Party.objects.select_related("organization")),
             Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            Prefetch("status_entries", queryset=StatusEntry.objects.select_related("source")),
         )
 
     def before_import(self, dataset, **kwargs):
@@ -372,8 +452,41 @@ class AgreementResource(resources.ModelResource):
                     code="party_on_both_sides",
                 )
             )
+        if "status_history" not in errors:
+            problem = self.status_problem(instance, row)
+            if problem:
+                errors.setdefault("status", []).append(ValidationError(problem, code="status_not_latest"))
         if errors:
             raise ValidationError(errors)
+
+    def status_problem(self, instance, row):
+        """Why the row's status is not its timeline's latest (the file's status_history, or else the record's),
+        or None. The database refuses a status that contradicts a timeline (agreements/timeline.py): the row
+        says so first. A file without a status column takes the timeline's."""
+        pending = self.fields["status_history"].pending(instance)
+        if pending is not None:
+            latest = timeline_order(pending)[-1] if pending else None
+            where = gettext("the file's status_history")
+        elif instance.pk is not None:
+            entry = StatusEntry.objects.filter(agreement=instance.pk).order_by("-date", "-id").first()
+            latest = entry and TimelineItem(entry.date, entry.date_precision, entry.status, None, "")
+            where = gettext("the record's timeline")
+        else:
+            latest = None
+        if latest is None or instance.status == latest.status:
+            return None
+        if "status" not in row:
+            instance.status = latest.status
+            return None
+        return gettext(
+            "%(status)s is not the latest status of %(where)s (%(date)s: %(latest)s): status comes from the "
+            "timeline: add an entry to status_history."
+        ) % {
+            "status": repr(instance.status),
+            "where": where,
+            "date": format_partial_date(latest.date, latest.precision),
+            "latest": repr(latest.status),
+        }
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance._state.adding:
@@ -384,12 +497,24 @@ class AgreementResource(resources.ModelResource):
             instance._history_user = user
         file_name = kwargs.get("file_name")
         instance._change_reason = f"Imported from {file_name}" if file_name else "Imported from a file"
+        timeline = self.fields["status_history"].pending(instance)
+        if timeline is not None and not instance._state.adding and self.writes(kwargs):
+            # The timeline first: the database moves the record's status to its new latest entry, the row's
+            # status (checked in import_instance), which it would refuse before.
+            replace_timeline(instance, timeline, importing_user(kwargs))
+            instance._timeline_written = True
+
+    def writes(self, kwargs):
+        """Whether saving writes anything (a dry run without a transaction saves nothing, undoes nothing)."""
+        return not (self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs))
 
     def after_save_instance(self, instance, row, **kwargs):
-        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
-            return  # nothing was saved, and nothing can be undone
-        user = kwargs.get("user")
-        user = user if user is not None and user.is_authenticated else None
+        if not self.writes(kwargs):
+            return
+        user = importing_user(kwargs)
+        timeline = self.fields["status_history"].pending(instance)
+        if timeline is not None and not getattr(instance, "_timeline_written", False):
+            replace_timeline(instance, timeline, user)  # a new record: its entries need its id
         sides = {
             side: self.fields[name].pending(instance)
             for side, name in ((Side.KZ, "kz_parties"), (Side.US, "us_parties"))
@@ -400,6 +525,38 @@ class AgreementResource(resources.ModelResource):
         citations = self.fields["sources"].pending(instance)
         if citations is not None:
             replace_citations(instance, citations)
+
+
+def importing_user(kwargs):
+    user = kwargs.get("user")
+    return user if user is not None and user.is_authenticated else None
+
+
+def replace_timeline(agreement, items, user):
+    """The status entries become the file's, in the timeline's order; the database's triggers then keep the
+    status the latest entry's. An entry still listed keeps its row (its precision, source and note updated);
+    when keeping rows would put entries of one date in another order than the file's (a new entry is always
+    entered last), every entry is written anew, so that the latest is the file's."""
+    wanted = timeline_order(items)
+    keys = [timeline_key(item) for item in wanted]
+    existing = {timeline_key(entry): entry for entry in agreement.status_entries.all()}
+    kept = {key: existing[key].pk for key in keys if key in existing}
+    rank = {key: (0, kept[key]) if key in kept else (1, position) for position, key in enumerate(keys)}
+    if sorted(keys, key=lambda key: (key[0], rank[key])) != keys:
+        kept = {}
+    for key, entry in existing.items():
+        if key not in kept:
+            entry._history_user = user
+            entry.delete()
+    for key, item in zip(keys, wanted, strict=True):
+        entry = existing[key] if key in kept else StatusEntry(agreement=agreement, date=item.date, status=item.status)
+        values = {"date_precision": item.precision, "source_id": item.source and item.source.pk, "note": item.note}
+        if entry.pk is not None and all(getattr(entry, name) == value for name, value in values.items()):
+            continue
+        for name, value in values.items():
+            setattr(entry, name, value)
+        entry._history_user = user
+        entry.save()
 
 
 def replace_parties(agreement, sides, user):

@@ -32,7 +32,17 @@ HEADER = (
     "slug,title,kind,status,sector,event,signed_on,signed_on_precision,value_amount,value_currency,"
     "value_approximate,value_basis,summary,places"
 )
-COLUMNS = [*HEADER.split(","), "group", "kz_parties", "us_parties", "sources", "entry_into_force_on", "expires_on"]
+COLUMNS = [
+    *HEADER.split(","),
+    "group",
+    "kz_parties",
+    "us_parties",
+    "sources",
+    "entry_into_force_on",
+    "expires_on",
+    "status_history",
+    "last_verified_on",
+]
 GOOD_ROWS = [
     "wabtec-locomotives,Locomotive supply,contract,signed,transport,visit-2025,2025-09-16,day,4200000000,USD,0,"
     "contracted,300 locomotives,Astana",

@@ -7,10 +7,11 @@
   (agreements/caching.py), and a list's date is its selection's moment in the tally, which a removal
   moves too. If-None-Match wins over If-Modified-Since when both are sent, as RFC 9110 says.
 - `Cache-Control: public, max-age=60` for shared caches.
-- With REGISTER_CACHE_TIMEOUT on (a shared cache), a 200 is kept per full path with the register
-  version it was computed under, and goes out again before any of the framework's work (one cache
-  read, no SQL, no throttle: it costs less than the throttle's own bookkeeping); any save changes the
-  version, so every kept answer is stale at once.
+- With REGISTER_CACHE_TIMEOUT on (a shared cache), a 200 is kept per full path and day (`stale`,
+  `overdue` and the follow-up counts depend on the day) with the register version it was computed
+  under, and goes out again before any of the framework's work (one cache read, no SQL, no throttle:
+  it costs less than the throttle's own bookkeeping); any save changes the version, so every kept
+  answer is stale at once.
 """
 
 import hashlib
@@ -21,6 +22,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 
 from agreements.caching import VERSION_KEY, answer_key, cache_timeout, register_version
+from agreements.models import followup
 
 CACHE_CONTROL = "public, max-age=60"
 
@@ -46,7 +48,7 @@ class ConditionalGetMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if cache_timeout() and request.method in ("GET", "HEAD"):
-            key = answer_key("api", request.get_full_path())
+            key = answer_key("api", followup.today().isoformat(), request.get_full_path())
             version, kept = kept_answer(key)
             if kept is not None:
                 return self.replay(request, kept)

@@ -6,6 +6,7 @@ here says what state they are in.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -25,6 +26,7 @@ from agreements.models import (
     Party,
     RelationKind,
     Role,
+    Scorecard,
     Sector,
     Side,
     Source,
@@ -36,6 +38,7 @@ from agreements.models import (
     is_overdue,
     is_stale,
     overdue_text,
+    scorecards,
 )
 from agreements.tally import tallied_totals
 
@@ -451,17 +454,63 @@ class OrganizationDetailSerializer(WithTotalsMixin, OrganizationSerializer):
         fields = [*OrganizationSerializer.Meta.fields, "totals"]
 
 
+def counts_schema(names, description):
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {name: {"type": "integer", "minimum": 0} for name in names},
+        "required": list(names),
+        "additionalProperties": False,
+    }
+
+
+FOLLOW_UP_SCHEMA = {
+    "type": "object",
+    "description": "What became of the event's public agreements (PRODUCT.md, follow-up scorecard), as of today.",
+    "properties": {
+        "by_status": counts_schema(Status.values, "Agreements by current status (their timeline's latest entry)."),
+        "commitments": counts_schema(
+            [*MilestoneStatus.values, "overdue"],
+            "Their commitments by milestone status (their latest update's); overdue: due date (the whole month "
+            "or year, for a partial one) passed and not met, whatever the status.",
+        ),
+        "with_news_since_event": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Agreements with a status entry or commitment update dated after the event ended.",
+        },
+        "stale": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Agreements never verified, or last verified more than REGISTER_STALE_AFTER_DAYS (180) "
+            "days ago.",
+        },
+    },
+    "required": ["by_status", "commitments", "with_news_since_event", "stale"],
+    "additionalProperties": False,
+}
+
+
 class EventDetailSerializer(WithTotalsMixin, EventSerializer):
-    """Adds `itemised` (what its public agreements add up to, as `totals`) and the `gap` to what was announced."""
+    """Adds `itemised` (what its public agreements add up to, as `totals`), the `gap` to what was announced,
+    and the `follow_up` scorecard of its public agreements."""
 
     totals_lookup = tally_scope = "event"
     itemised = serializers.SerializerMethodField(
         help_text="What the public agreements of the event add up to (the same figures as totals)."
     )
     gap = serializers.SerializerMethodField(help_text="Announced less itemised: documents and amount.")
+    follow_up = serializers.SerializerMethodField()
 
     class Meta(EventSerializer.Meta):
-        fields = [*EventSerializer.Meta.fields, "totals", "itemised", "gap"]
+        fields = [*EventSerializer.Meta.fields, "totals", "itemised", "gap", "follow_up"]
+
+    @extend_schema_field(FOLLOW_UP_SCHEMA)
+    def get_follow_up(self, event):
+        """The scorecard of the event's public agreements: two queries (agreements, then commitments)."""
+        cards = scorecards(Agreement.objects.public().filter(event=event), "event")
+        # The view lists only events with a public agreement; one unpublished meanwhile has an empty card.
+        return (cards.get(event.pk) or Scorecard(with_news_since_event=0)).as_dict()
 
     def event_totals(self, event):
         """The totals of the event's public agreements, computed once for totals, itemised and gap."""
@@ -491,6 +540,57 @@ class EventDetailSerializer(WithTotalsMixin, EventSerializer):
             if announced:
                 share = str((itemised / announced).quantize(SHARE, rounding=ROUND_HALF_UP))
         return {"documents": documents, "amount": amount, "currency": event.announced_currency, "itemised_share": share}
+
+
+def site_url(obj):
+    """The public address of `obj` on the site (SITE_URL), whatever host the request came to."""
+    return settings.SITE_URL + obj.get_absolute_url()
+
+
+class ChangedAgreementSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The public page.")
+
+    class Meta:
+        model = Agreement
+        fields = ["slug", "title", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, agreement):
+        return site_url(agreement)
+
+
+# What a change says a field was or became: canonical text (a status code, a slug or a source's key, a
+# partial date, a decimal string, a row in a few words), a boolean, or null (nothing: a row added or removed).
+CHANGE_VALUE_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "boolean"}], "nullable": True}
+
+
+class ChangeValueField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value
+
+
+extend_schema_field(CHANGE_VALUE_SCHEMA)(ChangeValueField)
+
+
+class ChangeItemSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text='What changed: a field of the agreement ("status", "value"), a collection for a row added or '
+        'removed ("parties", "commitments", "commitment_updates", "status_history", "sources", "relations"), '
+        'or a field of a row ("commitments.2.status").'
+    )
+    before = ChangeValueField(help_text="What it was; null when a row was added.")
+    after = ChangeValueField(help_text="What it became; null when a row was removed.")
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One published change of a public agreement: when, and what, field by field."""
+
+    agreement = ChangedAgreementSerializer()
+    at = serializers.DateTimeField(help_text="When the change was published (ISO 8601, UTC).")
+    changes = ChangeItemSerializer(many=True)
 
 
 class ErrorSerializer(serializers.Serializer):

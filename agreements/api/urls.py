@@ -11,6 +11,7 @@ router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("events", views.EventViewSet, basename="event")
 router.register("sectors", views.SectorViewSet, basename="sector")
+router.register("changes", views.ChangeViewSet, basename="change")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,8 +1,10 @@
-"""The read-only API under `/api/v1/`: public agreements, and the reference data around them.
+"""The read-only API under `/api/v1/`: public agreements, the reference data around them, and the public
+change log.
 
 Agreements come only from `Agreement.objects.public()`, filtered by `AgreementFilterSet` (the
 parameters of the `/agreements/` page) and added up by `totals()`; counts on organisations,
-events and sectors count public agreements only.
+events and sectors count public agreements only; changes come only from
+`PublishedVersion.objects.changes()` (changes between published states of records public now).
 """
 
 from django.db.models import Count, Exists, OuterRef, Subquery
@@ -13,17 +15,18 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from agreements.filters import MAX_AMOUNT, AgreementFilterSet
+from agreements.filters import MAX_AMOUNT, AgreementFilterSet, ChangeFilterSet
 from agreements.models import (
     Agreement,
     Event,
     InlineText,
     Organization,
     PublicationState,
+    PublishedVersion,
     Relation,
     Sector,
 )
@@ -121,8 +124,9 @@ def public_agreement_count(lookup):
     return Coalesce(Subquery(counted[:1]), 0)
 
 
-class AgreementFilterBackend(DjangoFilterBackend):
-    """AgreementFilterSet (which limits `party` to organisations the public sees), errors in the 400 shape."""
+class QueryFilterBackend(DjangoFilterBackend):
+    """The view's FilterSet (AgreementFilterSet limits `party` to organisations the public sees), its errors
+    in the 400 shape."""
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
@@ -136,16 +140,13 @@ class AgreementFilterBackend(DjangoFilterBackend):
                     for name, items in filterset.errors.get_json_data().items()
                 }
             )
-        view.agreement_filterset = filterset  # build_list asks it for the totals
+        view.filterset = filterset  # the agreements' list asks it for the totals
         return filterset.qs
 
 
-class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
-    """Anonymous, read-only, JSON through orjson, throttled per client address, looked up by slug."""
+class PublicViewMixin(ConditionalGetMixin):
+    """Anonymous, read-only, JSON through orjson, throttled per client address, paginated, conditional GET."""
 
-    lookup_field = "slug"
-    # Any segment reaches the view, so an odd slug (with a dot, say) gets the API's JSON 404 too.
-    lookup_value_regex = "[^/]+"
     authentication_classes = []
     permission_classes = [AllowAny]
     renderer_classes = [ORJSONRenderer]
@@ -153,6 +154,18 @@ class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     throttle_classes = [AnonThrottle]
     pagination_class = Pagination
     filter_backends = []
+
+
+class PublicListViewSet(PublicViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A public list without a detail."""
+
+
+class PublicReadOnlyViewSet(PublicViewMixin, viewsets.ReadOnlyModelViewSet):
+    """A public list and its records, looked up by slug."""
+
+    lookup_field = "slug"
+    # Any segment reaches the view, so an odd slug (with a dot, say) gets the API's JSON 404 too.
+    lookup_value_regex = "[^/]+"
     detail_serializer_class = None
 
     def lookup_value(self):
@@ -194,7 +207,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.AgreementSerializer
     detail_serializer_class = serializers.AgreementDetailSerializer
     pagination_class = AgreementPagination
-    filter_backends = [AgreementFilterBackend]
+    filter_backends = [QueryFilterBackend]
     filterset_class = AgreementFilterSet
 
     def get_queryset(self):
@@ -233,7 +246,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        totals = self.agreement_filterset.totals()
+        totals = self.filterset.totals()
         self.last_modified = totals.last_modified
         self.paginator.known_count = totals.count
         ids = self.paginate_queryset(listing.page_ids(queryset))
@@ -288,6 +301,42 @@ class SectorViewSet(PublicReadOnlyViewSet):
     queryset = Sector.objects.annotate(agreement_count=public_agreement_count("sector"))
     serializer_class = serializers.SectorSerializer
     detail_serializer_class = serializers.SectorDetailSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published changes to public agreements, newest first, field by field",
+        description="Every change a reader could see between two published states of a record that is public "
+        "now: what each field was before and after, and when it was published. What was written while a record "
+        "was a draft or in review shows only as the difference at its publication; no editor is ever named.",
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                description="Only changes published after this moment: an ISO 8601 date-time, in UTC unless it "
+                "gives its offset (a date alone means its midnight, UTC). A malformed value is a 400.",
+            ),
+            slug_parameter("agreement", "a public agreement: only its changes"),
+        ],
+        responses={
+            200: serializers.ChangeSerializer(many=True),
+            400: INVALID_QUERY,
+            404: PAGE_NOT_FOUND,
+            429: THROTTLED,
+        },
+    ),
+)
+class ChangeViewSet(PublicListViewSet):
+    """The public change log: a fixed number of queries for any page (its count, its rows with their agreement)."""
+
+    queryset = (
+        PublishedVersion.objects.changes()
+        .select_related("agreement")
+        .only("at", "changes", "agreement__slug", "agreement__title")
+    )
+    serializer_class = serializers.ChangeSerializer
+    filter_backends = [QueryFilterBackend]
+    filterset_class = ChangeFilterSet
 
 
 class DocsView(SpectacularSwaggerSplitView):

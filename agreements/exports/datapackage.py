@@ -58,6 +58,32 @@ AGREEMENT_FIELDS = [
     field("signatories", description=f"Who signed, in what office, for which party. {LIST_NOTE}"),
     field("places", description=LIST_NOTE),
     field("url", description="The agreement's public page.", required=True, format_="uri"),
+    field(
+        "status_history",
+        description="The dated steps of the deal's life, oldest first (by date, then as entered), the last one "
+        "its current status. Entries are separated by '; ', each 'date|status|source|note': the date as "
+        "YYYY-MM-DD, or YYYY-MM / YYYY when the source gives only the month or the year; the status code; the "
+        "key of the source that says so (its 'source' in sources.csv), empty for none; a short note. Trailing "
+        "empty parts are left out. A backslash keeps a ';', '|' or '\\' that belongs to the text. The same "
+        "form as the spreadsheet import's column.",
+    ),
+    field(
+        "last_verified_on",
+        "date",
+        "The day staff last checked the record against its sources; empty when never.",
+    ),
+    field(
+        "news_since",
+        description="The date of the newest dated fact on the record (signature, status entry, commitment "
+        "update), to the precision its source gives: no news since then.",
+        pattern=PARTIAL_DATE,
+    ),
+    field(
+        "stale",
+        "boolean",
+        "Never verified, or last verified more than REGISTER_STALE_AFTER_DAYS (180) days before the export.",
+        required=True,
+    ),
 ]
 PARTY_FIELDS = [
     field("agreement", required=True),

@@ -7,7 +7,8 @@ agreement fits it, and where it does not:
   registered with the Open Contracting Partnership.
 - release id: slug + the time of the last change, so a changed record gets a new release id.
 - tag: an announced deal is a `planning` release (planning.budget, no award or contract); any
-  other status gives an `award` and a `contract` release.
+  other status gives an `award` and a `contract` release. The status is the timeline's latest entry's
+  (the database keeps it so).
 - initiationType: always "tender", the only value the closed codelist allows; these agreements
   were negotiated, not tendered.
 - contract status: announced -> pending; signed, in force -> active (signature is what makes most
@@ -18,7 +19,18 @@ agreement fits it, and where it does not:
 - value: a deal's own value only. A group's shared value is not repeated on every member's
   release, so a reader adding releases up does not count it several times; the JSON and CSV
   exports carry it (group, group_amount, group_currency).
-- documents: the sources cited for the agreement; milestones: its commitments.
+- contract dateSigned (and the award's date): the first `signed` entry of the timeline, or the
+  record's signature date when its timeline has none, only when known to the day. OCDS dates are full
+  date-times and have no month or year precision: the first day of "November 2025" would state a day
+  that no source gives, so a partial signature date is left out (the CSV and JSON exports carry it).
+- documents: the sources cited for the agreement.
+- milestones: its commitments (planning.milestones for an announced deal, contract.milestones
+  otherwise): id its position, title its description, description the latest update's note, type
+  "delivery", status mapped to milestoneStatus (scheduled, met, notMet, partiallyMet). `dueDate`: the
+  end of the due period (31 July 2026 for "July 2026", 31 December for a year) at 23:59:59Z, as OCDS
+  dates an end; the register calls a commitment overdue only the day after. `dateMet`: the date of the
+  update from which it has been met; `dateModified`: its latest update's date; both at 00:00:00Z, and
+  left out when the update is dated only to its month or year, for the reason above.
 """
 
 import datetime
@@ -27,9 +39,9 @@ import pycountry
 from django.conf import settings
 from django.db.models import Max
 
-from agreements.models import DatePrecision, MilestoneStatus, Role, Status
+from agreements.models import DatePrecision, MilestoneStatus, Role, Status, period_end
 
-from .tabular import iterate, with_citations
+from .tabular import iterate, with_citations, with_follow_up
 
 OCDS_VERSION = "1.1"
 CONTRACT_STATUS = {
@@ -70,6 +82,16 @@ def day(value):
     if value is None:
         return None
     return f"{value.isoformat()}T00:00:00Z"
+
+
+def known_day(value, precision):
+    """`day()` of a date known to the day; None for a month or a year (OCDS cannot say "some day in it")."""
+    return day(value) if value is not None and precision == DatePrecision.DAY else None
+
+
+def end_of(value, precision):
+    """The last moment of a day, a month or a year, in UTC: a due date is met in time up to then."""
+    return f"{period_end(value, precision).isoformat()}T23:59:59Z"
 
 
 def number(amount):
@@ -118,17 +140,45 @@ def documents(agreement):
     return list(seen.values())
 
 
+def update_that_met(updates):
+    """The update from which the commitment has been met: the first of the `met` updates that end its list."""
+    met = None
+    for update in updates:
+        met = (met or update) if update.status == MilestoneStatus.MET else None
+    return met
+
+
+def milestone(commitment):
+    updates = list(commitment.updates.all())  # by date, then as entered
+    entry = {
+        "id": str(commitment.position),
+        "title": commitment.description,
+        "type": "delivery",
+        "status": MILESTONE_STATUS[commitment.status],
+    }
+    latest = updates[-1] if updates else None
+    met = update_that_met(updates) if commitment.status == MilestoneStatus.MET else None
+    if latest and latest.note:
+        entry["description"] = latest.note
+    if commitment.due_on:
+        entry["dueDate"] = end_of(commitment.due_on, commitment.due_precision)
+    if met and (when := known_day(met.date, met.date_precision)):
+        entry["dateMet"] = when
+    if latest and (when := known_day(latest.date, latest.date_precision)):
+        entry["dateModified"] = when
+    return entry
+
+
 def milestones(agreement):
-    return [
-        {
-            "id": str(commitment.position),
-            "title": commitment.description,
-            "type": "delivery",
-            "status": MILESTONE_STATUS[commitment.status],
-            **({"dueDate": day(commitment.due_on)} if commitment.due_on else {}),
-        }
-        for commitment in agreement.commitments.all()
-    ]
+    return [milestone(commitment) for commitment in agreement.commitments.all()]
+
+
+def date_signed(agreement):
+    """The first `signed` entry of the timeline (the record's signature date without one), known to the day."""
+    signed = next((entry for entry in agreement.status_entries.all() if entry.status == Status.SIGNED), None)
+    if signed is not None:
+        return known_day(signed.date, signed.date_precision)
+    return known_day(agreement.signed_on, agreement.signed_on_precision)
 
 
 def value(agreement):
@@ -161,7 +211,7 @@ def release(agreement):
         }
         return entry
 
-    signed = agreement.signed_on if agreement.signed_on_precision == DatePrecision.DAY else None
+    signed = date_signed(agreement)
     award = {
         "id": agreement.slug,
         "title": agreement.title,
@@ -178,7 +228,7 @@ def release(agreement):
         "milestones": milestones(agreement),
     }
     if signed:
-        award["date"] = contract["dateSigned"] = day(signed)
+        award["date"] = contract["dateSigned"] = signed
     if amount:
         award["value"] = contract["value"] = amount
     period = {
@@ -201,7 +251,7 @@ def release_package(queryset, request):
 
 def release_package_parts(queryset, request):
     """The package without its releases, and the releases as a generator (for a streamed answer)."""
-    queryset = with_citations(queryset.with_relations()).prefetch_related("commitments")
+    queryset = with_follow_up(with_citations(queryset.with_relations()))
     last_change = queryset.order_by().aggregate(last=Max("updated_at"))["last"]
     header = {
         "uri": request.build_absolute_uri(),

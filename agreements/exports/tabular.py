@@ -1,8 +1,11 @@
 """Rows for the tabular exports: one per agreement (agreements), per party (parties), per citation (sources).
 
 Row builders return typed Python values (Decimal, bool, lists, None); `csv_cell` and `xlsx_cell`
-flatten them. CSV is UTF-8 without a byte-order mark: the data package standard and most tools
-expect plain UTF-8, and a BOM would end up in the first column's name.
+flatten them. A status history is a list of entries (objects in JSON) and one cell in CSV and XLSX, in
+the spreadsheet import's form (agreements/flattened.py): `date|status|source|note` per entry, "; "
+between entries, a backslash before a ";", "|" or backslash of the text. CSV is UTF-8 without a
+byte-order mark: the data package standard and most tools expect plain UTF-8, and a BOM would end up
+in the first column's name.
 """
 
 import csv
@@ -10,7 +13,15 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from agreements.models import Citation, Side
+from agreements.flattened import status_history_text
+from agreements.models import (
+    Citation,
+    Side,
+    StatusEntry,
+    agreement_news_since,
+    format_partial_date,
+    is_stale,
+)
 
 CHUNK_SIZE = 500
 LIST_SEPARATOR = "; "
@@ -38,6 +49,10 @@ AGREEMENT_COLUMNS = [
     "signatories",
     "places",
     "url",
+    "status_history",
+    "last_verified_on",
+    "news_since",
+    "stale",
 ]
 PARTY_COLUMNS = [
     "agreement",
@@ -69,6 +84,51 @@ SOURCE_COLUMNS = [
 
 def with_citations(queryset):
     return queryset.prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+
+
+def with_follow_up(queryset):
+    """What the status history and news since read: the entries with their sources, the commitments' updates."""
+    return queryset.prefetch_related(
+        Prefetch("status_entries", queryset=StatusEntry.objects.select_related("source")), "commitments__updates"
+    )
+
+
+class StatusHistory(list):
+    """An agreement's timeline in a row: its entries, oldest first (a list of objects in JSON), one cell of text
+    in CSV and XLSX."""
+
+    def cell(self):
+        return status_history_text(
+            (entry.date, entry.date_precision, entry.status, entry.source.key if entry.source else None, entry.note)
+            for entry in self.entries
+        )
+
+    @classmethod
+    def of(cls, agreement):
+        entries = list(agreement.status_entries.all())
+        history = cls(
+            {
+                "status": entry.status,
+                "date": format_partial_date(entry.date, entry.date_precision),
+                "note": entry.note,
+                "source": None if entry.source is None else source_object(entry.source),
+            }
+            for entry in entries
+        )
+        history.entries = entries
+        return history
+
+
+def source_object(source):
+    """A source as the API writes it in `status_history`, with its key (the `source` of sources.csv)."""
+    return {
+        "key": source.key,
+        "publisher": source.publisher,
+        "title": source.title,
+        "url": source.url,
+        "published_on": source.published_on,
+        "language": source.language,
+    }
 
 
 def iterate(queryset):
@@ -106,11 +166,15 @@ def agreement_row(agreement, request):
         "signatories": [signatory(party) for party in parties if party.signed_by],
         "places": agreement.place_list,
         "url": request.build_absolute_uri(agreement.get_absolute_url()),
+        "status_history": StatusHistory.of(agreement),
+        "last_verified_on": agreement.last_verified_on,
+        "news_since": agreement_news_since(agreement),
+        "stale": is_stale(agreement.last_verified_on),
     }
 
 
 def agreement_rows(queryset, request):
-    for agreement in iterate(queryset.with_relations()):
+    for agreement in iterate(with_follow_up(queryset.with_relations())):
         yield agreement_row(agreement, request)
 
 
@@ -162,6 +226,8 @@ def cell_text(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, StatusHistory):
+        return defuse(value.cell())
     if isinstance(value, list):
         return defuse(LIST_SEPARATOR.join(value))
     if isinstance(value, str):

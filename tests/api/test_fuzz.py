@@ -16,7 +16,7 @@ from .conftest import make_deal
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
 
 # Which slugs exist is data, not schema: a well-formed unknown slug is a 400 naming the parameter.
-SLUG_PARAMETERS = {"sector", "party", "event"}
+SLUG_PARAMETERS = {"sector", "party", "event", "agreement"}
 EXPECTED = {"GET": {200, 400, 404}, "HEAD": {200, 400, 404}, "OPTIONS": {200}}
 
 

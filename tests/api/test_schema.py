@@ -37,6 +37,7 @@ def test_schema_has_every_public_path_and_only_gets(schema):
         "/api/v1/events/{slug}/",
         "/api/v1/sectors/",
         "/api/v1/sectors/{slug}/",
+        "/api/v1/changes/",
     }
     assert {method for operations in schema["paths"].values() for method in operations} == {"get"}
 
@@ -58,10 +59,16 @@ def test_schema_documents_every_query_parameter_and_the_400_shape(schema):
         "value_min",
         "value_max",
         "binding",
+        "stale",
+        "overdue",
         "ordering",
         "page",
         "page_size",
     }
+    for name in ("stale", "overdue"):
+        parameter = next(parameter for parameter in operation["parameters"] if parameter["name"] == name)
+        assert parameter["schema"] == {"type": "string", "enum": ["false", "true"]}
+        assert "`true`" in parameter["description"] and "`false`" in parameter["description"]
     ordering = next(parameter for parameter in operation["parameters"] if parameter["name"] == "ordering")
     assert set(ordering["schema"]["enum"]) == {"signed_on", "-signed_on", "value", "-value", "title", "-title"}
     assert set(operation["responses"]) == {"200", "400", "404", "429"}
@@ -69,6 +76,20 @@ def test_schema_documents_every_query_parameter_and_the_400_shape(schema):
     assert set(error["properties"]) == {"detail", "errors"}
     paginated = schema["components"]["schemas"]["PaginatedAgreementList"]
     assert set(paginated["properties"]) == {"count", "next", "previous", "results", "totals"}
+
+
+def test_schema_documents_the_change_log(schema):
+    operation = schema["paths"]["/api/v1/changes/"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert set(parameters) == {"since", "agreement", "page", "page_size"}
+    assert parameters["since"]["schema"] == {"type": "string", "format": "date-time"}
+    assert parameters["agreement"]["schema"]["pattern"] == "^[-a-zA-Z0-9_]+$"
+    assert set(operation["responses"]) == {"200", "400", "404", "429"}
+    assert operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/InvalidQuery")
+    change = schema["components"]["schemas"]["Change"]
+    assert change["required"] == ["agreement", "at", "changes"]
+    item = schema["components"]["schemas"]["ChangeItem"]
+    assert set(item["properties"]) == {"field", "before", "after"}
 
 
 def test_schema_describes_the_agreement_without_publication_state(schema):

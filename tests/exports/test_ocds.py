@@ -78,7 +78,7 @@ def test_release_maps_an_agreement_to_a_contract(client, db, validator):
         }
     ]
     assert contract["milestones"][0]["status"] == "scheduled"
-    assert contract["milestones"][0]["dueDate"] == "2027-12-31T00:00:00Z"
+    assert contract["milestones"][0]["dueDate"] == "2027-12-31T23:59:59Z"
     buyer = next(party for party in release["parties"] if party["roles"] == ["buyer"])
     assert release["buyer"] == {"id": buyer["id"], "name": buyer["name"]}
     assert buyer["address"] == {"countryName": "Kazakhstan"}

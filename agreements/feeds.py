@@ -14,8 +14,22 @@ from .templatetags.register_tags import format_money
 FEED_SIZE = 50
 
 
+class TextSummaryAtom1Feed(Atom1Feed):
+    """Atom whose entry summaries are plain text (`type="text"`).
+
+    Django writes the summary as `type="html"`, escaped once for XML, so a reader decodes an editor's
+    `<img onerror=...>` into markup and builds it. Every text of these feeds (titles, summaries,
+    categories) is plain text; nothing is sent as HTML.
+    """
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class LatestAgreementsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextSummaryAtom1Feed
     author_name = "kzdeals"
 
     def title(self, obj=None):

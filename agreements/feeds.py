@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from . import links
 from .models import Agreement, Organization, Party, Sector
 from .templatetags.register_tags import format_money
 
@@ -38,8 +39,15 @@ class LatestAgreementsFeed(Feed):
     def subtitle(self, obj=None):
         return _("Agreements between Kazakhstan and the United States, newest published first.")
 
+    # Links and ids are absolute on SITE_URL: Django would otherwise complete them with the request's Host.
     def link(self, obj=None):
-        return reverse("agreements:agreement-list")
+        return links.absolute_url(reverse("agreements:agreement-list"))
+
+    def feed_url(self, obj=None):
+        return links.absolute_url(reverse("agreements:feed"))
+
+    def item_link(self, item):
+        return links.absolute_url(item.get_absolute_url())
 
     def agreements(self, obj):
         return Agreement.objects.public().select_related("sector", "group")
@@ -86,7 +94,10 @@ class OrganizationFeed(LatestAgreementsFeed):
         return _("kzdeals: agreements of %(name)s") % {"name": obj.name}
 
     def link(self, obj=None):
-        return obj.get_absolute_url()
+        return links.absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj=None):
+        return links.absolute_url(reverse("agreements:organization-feed", args=[obj.slug]))
 
     def agreements(self, obj):
         return super().agreements(obj).filter(Exists(Party.objects.filter(agreement=OuterRef("pk"), organization=obj)))
@@ -100,7 +111,10 @@ class SectorFeed(LatestAgreementsFeed):
         return _("kzdeals: agreements in %(name)s") % {"name": obj.name}
 
     def link(self, obj=None):
-        return obj.get_absolute_url()
+        return links.absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj=None):
+        return links.absolute_url(reverse("agreements:sector-feed", args=[obj.slug]))
 
     def agreements(self, obj):
         return super().agreements(obj).filter(sector=obj)

@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,12 +66,12 @@ def test_feeds_are_linked_from_the_pages(client):
     sector = SectorFactory(slug="rail")
     PartyFactory(organization=organization, agreement=AgreementFactory(sector=sector))
     home = client.get(reverse("agreements:home")).content.decode()
-    feed_url = f"http://testserver{reverse('agreements:feed')}"
+    feed_url = f"{settings.SITE_URL}{reverse('agreements:feed')}"
     assert f'type="application/atom+xml" title="Newly published agreements" href="{feed_url}"' in home
     org_page = client.get(organization.get_absolute_url()).content.decode()
-    assert f'href="http://testserver{reverse("agreements:organization-feed", args=["ktz"])}"' in org_page
+    assert f'href="{settings.SITE_URL}{reverse("agreements:organization-feed", args=["ktz"])}"' in org_page
     sector_page = client.get(sector.get_absolute_url()).content.decode()
-    assert f'href="http://testserver{reverse("agreements:sector-feed", args=["rail"])}"' in sector_page
+    assert f'href="{settings.SITE_URL}{reverse("agreements:sector-feed", args=["rail"])}"' in sector_page
 
 
 @pytest.mark.parametrize("rows", [3, 30])

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agreements import links
 from agreements.models import (
     CENT,
     Agreement,
@@ -34,10 +35,6 @@ from agreements.tally import tallied_totals
 from .pagination import TOTALS_SCHEMA
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
-
-
-def absolute_url(serializer, obj):
-    return serializer.context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
 class ValueSerializer(serializers.Serializer):
@@ -179,7 +176,7 @@ class AgreementSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, agreement):
-        return absolute_url(self, agreement)
+        return links.absolute_url(agreement.get_absolute_url())
 
 
 class AgreementRefSerializer(serializers.ModelSerializer):
@@ -191,7 +188,7 @@ class AgreementRefSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, agreement):
-        return absolute_url(self, agreement)
+        return links.absolute_url(agreement.get_absolute_url())
 
 
 class RelationSerializer(serializers.Serializer):
@@ -220,14 +217,14 @@ class AgreementDetailSerializer(AgreementSerializer):
     @extend_schema_field(RelationSerializer(many=True))
     def get_relations(self, agreement):
         # The view prefetches only relations whose other end is public.
-        links = [
+        related = [
             {"kind": link.kind, "direction": "outgoing", "agreement": link.to_agreement}
             for link in agreement.relations_out.all()
         ] + [
             {"kind": link.kind, "direction": "incoming", "agreement": link.from_agreement}
             for link in agreement.relations_in.all()
         ]
-        return RelationSerializer(links, many=True, context=self.context).data
+        return RelationSerializer(related, many=True, context=self.context).data
 
 
 class PublicCountMixin(serializers.Serializer):
@@ -236,7 +233,7 @@ class PublicCountMixin(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj):
-        return absolute_url(self, obj)
+        return links.absolute_url(obj.get_absolute_url())
 
 
 class SectorSerializer(PublicCountMixin, serializers.ModelSerializer):

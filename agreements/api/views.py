@@ -209,7 +209,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         AgreementDetailSerializer (tests/api/test_listing.py). The query parameters of the list never hide a
         record asked for by slug."""
         own = get_object_or_404(Agreement.objects.public().values(*DETAIL_OWN), slug=self.lookup_value())
-        rows = listing.page_rows([own["id"]], request)
+        rows = listing.page_rows([own["id"]])
         if not rows:
             raise Http404  # unpublished between the two statements
         self.last_modified = own["updated_at"]
@@ -237,7 +237,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         self.last_modified = totals.last_modified
         self.paginator.known_count = totals.count
         ids = self.paginate_queryset(listing.page_ids(queryset))
-        data = listing.page_rows(ids, self.request, using=queryset.db)
+        data = listing.page_rows(ids, using=queryset.db)
         return self.paginator.get_paginated_response(data, totals=totals.as_dict())
 
 

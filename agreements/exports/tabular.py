@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from agreements import links
 from agreements.models import Citation, Side
 
 CHUNK_SIZE = 500
@@ -81,7 +82,7 @@ def signatory(party):
     return f"{party.signed_by} ({details})"
 
 
-def agreement_row(agreement, request):
+def agreement_row(agreement):
     parties = list(agreement.parties.all())
     group = agreement.group
     has_own_value = agreement.value_amount is not None
@@ -105,13 +106,13 @@ def agreement_row(agreement, request):
         "us_parties": [party.organization.name for party in parties if party.side == Side.US],
         "signatories": [signatory(party) for party in parties if party.signed_by],
         "places": agreement.place_list,
-        "url": request.build_absolute_uri(agreement.get_absolute_url()),
+        "url": links.absolute_url(agreement.get_absolute_url()),
     }
 
 
-def agreement_rows(queryset, request):
+def agreement_rows(queryset):
     for agreement in iterate(queryset.with_relations()):
-        yield agreement_row(agreement, request)
+        yield agreement_row(agreement)
 
 
 def party_rows(queryset):

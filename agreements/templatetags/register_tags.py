@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django import template
-from django.conf import settings
+
+from agreements import links
 
 register = template.Library()
 
@@ -33,9 +34,7 @@ def percent(value):
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path=None):
     """An absolute URL for `path` (default: this page without its query string), for canonical and OG tags."""
-    request = context.get("request")
     if path is None:
+        request = context.get("request")
         path = request.path if request is not None else "/"
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return f"{settings.SITE_URL}{path}"
+    return links.absolute_url(path)

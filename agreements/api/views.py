@@ -33,7 +33,6 @@ from .conditional import ConditionalGetMixin
 from .errors import InvalidQuery, null_character_errors
 from .pagination import AgreementPagination, Pagination
 from .renderers import JSONOnlyNegotiation, ORJSONRenderer
-from .throttling import AnonThrottle
 
 NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="No public record with this slug.")
 PAGE_NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="No such page of results.")
@@ -141,7 +140,7 @@ class AgreementFilterBackend(DjangoFilterBackend):
 
 
 class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
-    """Anonymous, read-only, JSON through orjson, throttled per client address, looked up by slug."""
+    """Anonymous, read-only, JSON through orjson, looked up by slug (the rate limit is api/throttling.py's)."""
 
     lookup_field = "slug"
     # Any segment reaches the view, so an odd slug (with a dot, say) gets the API's JSON 404 too.
@@ -150,7 +149,6 @@ class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     renderer_classes = [ORJSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
-    throttle_classes = [AnonThrottle]
     pagination_class = Pagination
     filter_backends = []
     detail_serializer_class = None

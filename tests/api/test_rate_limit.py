@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from agreements.api import throttling
+from tests.test_production import run_python
 
 from .conftest import LIST_URL, detail_url, make_deal
 
@@ -176,3 +177,10 @@ def test_the_count_is_shared_by_every_process_when_the_cache_is_redis(tmp_path):
     # 80 requests at once from two processes: exactly the 50 of the limit went through.
     assert answers.count("200") == 50
     assert answers.count("429") == 30
+
+
+@pytest.mark.parametrize("rate", ["lots", "120", "120/fortnight", "-1/minute"])
+def test_a_rate_that_cannot_be_read_is_refused_at_start(rate):
+    result = run_python(["-c", "import django; django.setup()"], API_THROTTLE_ANON=rate)
+    assert result.returncode != 0
+    assert "API_THROTTLE_ANON must be a rate such as 120/minute" in result.stderr

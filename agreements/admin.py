@@ -30,7 +30,7 @@ from .models import (
     Sector,
     Source,
 )
-from .resources import AgreementResource, TextOnlyXLSX
+from .resources import AgreementResource, DefusedCSV, TextOnlyXLSX
 
 PUBLISH_PERMISSION = "agreements.publish_agreement"
 
@@ -170,8 +170,8 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         )
 
     resource_classes = [AgreementResource]
-    import_formats = [base_formats.CSV, base_formats.XLSX]
-    export_formats = [base_formats.CSV, TextOnlyXLSX]
+    import_formats = [DefusedCSV, base_formats.XLSX]
+    export_formats = [DefusedCSV, TextOnlyXLSX]
     list_display = [
         "title",
         "kind",

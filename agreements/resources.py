@@ -20,8 +20,9 @@ A backslash keeps a ";", "|" or "\\" that belongs to a name. When a row has one 
 the agreement's parties of that side (or its citations) become exactly the file's list: items that
 are not listed are removed, listed items are added or updated (a citation's claim is kept). A file
 without the column leaves them alone. The export writes the same columns, so an exported file
-imports back to the same data; in a workbook, text that starts with "=" is a text cell, not a formula
-(`TextOnlyXLSX`).
+imports back to the same data: in a workbook, text that starts with "=" is a text cell, not a formula
+(`TextOnlyXLSX`); in a CSV file, text that a spreadsheet would run gets a leading apostrophe, which
+the import takes off again (`DefusedCSV`).
 """
 
 import datetime
@@ -29,11 +30,13 @@ import io
 from collections import defaultdict, namedtuple
 
 import openpyxl
+import tablib
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
+from .exports.tabular import FORMULA_PREFIXES
 from .models import (
     Agreement,
     Citation,
@@ -455,3 +458,50 @@ class TextOnlyXLSX(base_formats.XLSX):
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
+
+
+# What gets the apostrophe: what a spreadsheet runs, and text that already starts with one, so that the
+# import can take exactly one off and give back what was written.
+DEFUSED_PREFIXES = (*FORMULA_PREFIXES, "'")
+
+
+def defuse(value):
+    return f"'{value}" if isinstance(value, str) and value.startswith(DEFUSED_PREFIXES) else value
+
+
+def restore(value):
+    """`defuse` undone: only an apostrophe that `defuse` could have written comes off."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(DEFUSED_PREFIXES):
+        return value[1:]
+    return value
+
+
+def mapped(dataset, function):
+    return tablib.Dataset(*([function(value) for value in row] for row in dataset), headers=dataset.headers)
+
+
+class DefusedCSV(base_formats.CSV):
+    """CSV in which no cell starts a formula (`=HYPERLINK(...)`, `+cmd|...`, `@SUM`, `-2+3`, a leading
+    tab or CR): such text is written with a leading apostrophe, as the public CSV export writes it,
+    so a spreadsheet shows it as text. Text that starts with an apostrophe gets one more. The import
+    takes one off again, so an exported file imports back to the same data.
+
+    The uploaded file is read as bytes (the admin then hands over no encoding: UTF-8, with or without
+    a byte-order mark): read as text, a CR in a cell would come back as LF.
+    """
+
+    ENCODING = "utf-8-sig"
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(mapped(dataset, defuse), **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.ENCODING)
+        return mapped(super().create_dataset(in_stream, **kwargs), restore)

@@ -31,8 +31,11 @@ from collections import defaultdict, namedtuple
 
 import openpyxl
 import tablib
+from diff_match_patch import diff_match_patch
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils.encoding import force_str
+from django.utils.html import format_html, format_html_join
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
@@ -284,6 +287,36 @@ def repeated_slug_message(numbers):
     return f"slug appears {times} in this file: rows {rows}."
 
 
+DIFF_PARTS = {
+    diff_match_patch.DIFF_INSERT: "<ins>{}</ins>",
+    diff_match_patch.DIFF_DELETE: "<del>{}</del>",
+    diff_match_patch.DIFF_EQUAL: "<span>{}</span>",
+}
+
+
+class StylelessDiff(resources.Diff):
+    """The import preview's changes as import-export shows them, with `<ins>` and `<del>` but without the
+    style attributes that diff_match_patch writes (the CSP blocks them; import-export's import.css
+    colours both). Each part is escaped by `format_html`."""
+
+    def as_html(self):
+        matcher = diff_match_patch()
+        cells = []
+        for before, after in zip(self.left, self.right, strict=False):
+            if before != after and self.new:
+                before = ""
+            diff = matcher.diff_main(force_str(before), force_str(after))
+            matcher.diff_cleanupSemantic(diff)
+            parts = (format_html(DIFF_PARTS[op], part_html(text)) for op, text in diff if text)
+            cells.append(format_html_join("", "{}", ((part,) for part in parts)))
+        return cells
+
+
+def part_html(text):
+    """A changed part, escaped, its line breaks shown as diff_match_patch shows them."""
+    return format_html_join(format_html("{}<br>", "\N{PILCROW SIGN}"), "{}", ((line,) for line in text.split("\n")))
+
+
 class AgreementResource(resources.ModelResource):
     signed_on = fields.Field(attribute="signed_on", column_name="signed_on", widget=IsoDateWidget())
     entry_into_force_on = fields.Field(
@@ -329,6 +362,9 @@ class AgreementResource(resources.ModelResource):
         use_transactions = True
         skip_unchanged = True
         report_skipped = True
+
+    def get_diff_class(self):
+        return StylelessDiff
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # All or nothing: a file with one invalid row changes nothing, whoever calls the import.

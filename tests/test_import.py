@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import openpyxl
 import pytest
@@ -12,10 +13,12 @@ import tablib
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from agreements.exports.tabular import FORMULA_PREFIXES
 from agreements.models import Agreement, Citation, Party, PublicationState, Role, Side, Supports
 from agreements.resources import AgreementResource, DefusedCSV
+from tests import hostile
 from tests.factories import (
     AgreementFactory,
     CitationFactory,
@@ -726,3 +729,35 @@ def test_a_hand_written_csv_keeps_an_apostrophe_that_no_export_would_have_added(
     rows = DefusedCSV().create_dataset(written).dict
     assert [row["title"] for row in rows] == ["'Ak Zhol", "=SUM(1;2)", "two\r\nlines"]
     assert rows[0].keys() == {"slug", "title"}
+
+
+@pytest.mark.parametrize("text", hostile.MARKUP)
+def test_the_import_preview_shows_changes_escaped_and_without_style_attributes(admin_client, references, text):
+    AgreementFactory(slug="changed", title="Old title", summary="line one", sector=references[0])
+    rows = [
+        ["changed", f"New {text}", "agreement", "signed", "transport", f"line one\nline {text}"],
+        ["added", text, "agreement", "signed", "transport", ""],
+    ]
+    data = tablib.Dataset(*rows, headers=["slug", "title", "kind", "status", "sector", "summary"])
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_import"),
+        {"format": "0", "import_file": upload(data.export("csv"))},
+    )
+    assert "confirm_form" in response.context, row_errors(response.context["result"])
+    preview = response.content.decode().split('<table class="import-preview">')[1].split("</table>")[0]
+    assert "style=" not in preview
+    tags = Tags()
+    tags.feed(preview)
+    assert tags.seen <= {"thead", "tr", "th", "td", "ins", "del", "span", "br"}
+    assert f"<ins>{escape(text)}</ins>" in preview
+    assert f"<del>Old title</del><ins>New {escape(text)}</ins>" in preview
+    assert f"<span>line one</span><ins>\N{PILCROW SIGN}<br>line {escape(text)}</ins>" in preview
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.seen = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.add(tag)

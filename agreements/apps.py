@@ -16,6 +16,7 @@ class AgreementsConfig(AppConfig):
 
         connect_signals()
 
-        from . import search
+        from . import changelog, search
 
         search.connect_signals()
+        changelog.connect_signals()

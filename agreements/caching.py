@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -61,16 +62,35 @@ def memoize(parts, compute):
 
 def agreements_touched_by(instance):
     """The agreements whose public answer shows `instance`, as a queryset."""
-    from .models import Agreement, Citation, Commitment, Event, Group, Organization, Party, Relation, Sector, Source
+    from .models import (
+        Agreement,
+        Citation,
+        Commitment,
+        CommitmentUpdate,
+        Event,
+        EventClaim,
+        Group,
+        Organization,
+        Party,
+        Relation,
+        Sector,
+        Source,
+        StatusEntry,
+    )
 
-    if isinstance(instance, Party | Commitment | Citation):
+    if isinstance(instance, Party | Commitment | Citation | StatusEntry):
         return Agreement.objects.filter(pk=instance.agreement_id)
+    if isinstance(instance, CommitmentUpdate):
+        return Agreement.objects.filter(commitments__pk=instance.commitment_id)
+    if isinstance(instance, EventClaim):
+        return Agreement.objects.filter(event_id=instance.event_id)
     if isinstance(instance, Relation):
         return Agreement.objects.filter(pk__in=[instance.from_agreement_id, instance.to_agreement_id])
     if isinstance(instance, Organization):
         return Agreement.objects.filter(parties__organization=instance)
     if isinstance(instance, Source):
-        return Agreement.objects.filter(citations__source=instance)
+        cites = Q(citations__source=instance) | Q(status_entries__source=instance)
+        return Agreement.objects.filter(cites | Q(commitments__updates__source=instance))
     if isinstance(instance, Group):
         return Agreement.objects.filter(group=instance)
     if isinstance(instance, Event):
@@ -103,6 +123,9 @@ def connect_signals():
         models.Agreement,
         models.Party,
         models.Commitment,
+        models.CommitmentUpdate,
+        models.StatusEntry,
+        models.EventClaim,
         models.Citation,
         models.Relation,
         models.Organization,

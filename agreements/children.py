@@ -1,77 +1,49 @@
-"""Each agreement's parties, commitments and sources, kept written as the API list's JSON arrays.
+"""Each agreement's child arrays (parties, commitments with their updates, sources, status history), kept
+written as the API writes them, in SQL compiled from the serializers that document them.
 
 The list's page statement wrote these arrays in correlated subqueries for every request: at 50 a page
 and about six child rows an agreement, that was most of its SQL (1.7 of 2.2 ms at 100,000 agreements).
 Here they are written once, when a child changes, into a table of the database's own
-(`agreements_children`, one row per agreement), and the page reads them by primary key.
+(`agreements_children`, one row per agreement, a column per array), and the page reads them by key.
 
-Database triggers keep the rows current on every insert, update and delete of a party, commitment or
-citation, every agreement made or deleted, and every edit of what the arrays show of an organisation
-or a source, whatever makes the change (admin, import, bulk_create, queryset.update, raw SQL,
-loaddata). The arrays are written by the subqueries below, which the page (agreements/api/listing.py)
-also runs itself for an agreement without a row, so the two cannot disagree
-(COALESCE evaluates them only then): after a PostgreSQL TRUNCATE, which fires no row trigger, the table
-is emptied and the answers stay right. tests/test_children.py holds the rows to a fresh computation
-after every kind of change, on SQLite and PostgreSQL.
+The SQL is not written by hand: `compile_arrays()` reads every `many=True` field of AgreementSerializer
+(the one definition of the shape) and writes a JSON object per child row from the serializer's own fields,
+in their order: model columns by their type, nested serializers through their foreign keys, nested
+arrays as ordered subqueries, `PartialDateField` from its two columns. A field computed when read (it
+depends on today, such as a commitment's `overdue`) is written null here and filled by the list
+(`Meta.read_time` on its serializer). Adding a field to a child serializer is then a change in one
+place, plus a migration that installs the triggers anew (agreements/derived.py).
 
-Like the tally, the table has no Django model: dumps and fixtures never carry it, and a restore
-rebuilds it through the triggers.
+Database triggers keep the rows current on every insert, update and delete of a child row (at any
+depth), every agreement made or deleted, and every edit of what the arrays show of a shared row (an
+organisation's name, a source's title), whatever makes the change (admin, import, bulk_create,
+queryset.update, raw SQL, loaddata). The page (agreements/api/listing.py) runs the same subqueries
+itself for an agreement without a row (COALESCE evaluates them only then), so after a PostgreSQL
+TRUNCATE, which fires no row trigger and empties the table, the answers stay right.
+tests/test_children.py holds the rows to a fresh computation after every kind of change, on SQLite
+and PostgreSQL. Like the tally, the table has no Django model: dumps never carry it.
 """
 
-# ruff: noqa: S608 (every statement here is built from constants of this module)
+# ruff: noqa: S608 (every statement here is built from the serializers' and models' own names)
+
+from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import connections
+from rest_framework import serializers
 
-OUTER_ID = '"agreements_agreement"."id"'
+from .models import Agreement
 
-# Each child array: (its columns as (JSON key, SQL expression, type), FROM ... WHERE, ORDER BY).
-# Types: text (as stored), decimal (a string to the cent, as DecimalField writes it), boolean, date.
-PARTIES = (
-    [
-        ("organization", {"slug": ("o.slug", "text"), "name": ("o.name", "text"), "country": ("o.country", "text")}),
-        ("side", ("p.side", "text")),
-        ("role", ("p.role", "text")),
-        ("signed_by", ("p.signed_by", "text")),
-        ("signer_title", ("p.signer_title", "text")),
-    ],
-    f"agreements_party p JOIN agreements_organization o ON o.id = p.organization_id WHERE p.agreement_id = {OUTER_ID}",
-    # Party's default ordering (side, organisation name), made total by the row id.
-    "p.side, o.name, p.id",
-)
-COMMITMENTS = (
-    [
-        ("description", ("m.description", "text")),
-        ("quantity", ("m.quantity", "decimal")),
-        ("unit", ("m.unit", "text")),
-        ("due_on", ("m.due_on", "date")),
-        ("status", ("m.status", "text")),
-    ],
-    f"agreements_commitment m WHERE m.agreement_id = {OUTER_ID}",
-    "m.position, m.id",
-)
-SOURCES = (
-    [
-        ("publisher", ("s.publisher", "text")),
-        ("title", ("s.title", "text")),
-        ("url", ("s.url", "text")),
-        ("published_on", ("s.published_on", "date")),
-        ("language", ("s.language", "text")),
-        ("supports", ("c.supports", "text")),
-        ("claim", ("c.claim", "text")),
-        ("claim_amount", ("c.claim_amount", "decimal")),
-        ("claim_currency", ("c.claim_currency", "text")),
-        ("claim_approximate", ("c.claim_approximate", "boolean")),
-        ("disputes", ("c.disputes", "boolean")),
-    ],
-    f"agreements_citation c JOIN agreements_source s ON s.id = c.source_id WHERE c.agreement_id = {OUTER_ID}",
-    "c.id",
-)
-CHILDREN = {"parties": PARTIES, "commitments": COMMITMENTS, "sources": SOURCES}
+OUTER = '"agreements_agreement"'
+OUTER_ID = f'{OUTER}."id"'
+TABLE = "agreements_children"
 
 
 class SQLite:
-    """json_object / json_group_array. SQLite 3.40 has no ORDER BY inside an aggregate, so the rows
-    are ordered in a subquery first; json() keeps each object JSON on its way out of it."""
+    """json_object / group_concat. SQLite 3.40 has no ORDER BY inside an aggregate, so rows are ordered in
+    a subquery first; json() keeps a nested value JSON on its way out of a subquery or a CASE."""
+
+    vendor = "sqlite"
 
     @staticmethod
     def value(sql, kind):
@@ -81,30 +53,39 @@ class SQLite:
             return f"json(CASE WHEN {sql} THEN 'true' ELSE 'false' END)"
         return sql  # text, and dates, which SQLite keeps as ISO text
 
-    @classmethod
-    def obj(cls, columns):
-        pairs = ", ".join(f"'{key}', {cls.column(spec)}" for key, spec in columns)
-        return f"json_object({pairs})"
+    @staticmethod
+    def partial_date(date, precision):
+        return (
+            f"CASE {precision} WHEN 'year' THEN substr({date}, 1, 4) WHEN 'month' THEN substr({date}, 1, 7) "
+            f"ELSE {date} END"
+        )
 
-    @classmethod
-    def column(cls, spec):
-        if isinstance(spec, dict):
-            return cls.obj(list(spec.items()))
-        return cls.value(*spec)
+    @staticmethod
+    def obj(pairs):
+        return "json_object({})".format(", ".join(f"'{key}', {sql}" for key, sql in pairs))
 
-    @classmethod
-    def array(cls, columns, source, order):
+    @staticmethod
+    def nullable_obj(key_column, obj):
+        return f"json(CASE WHEN {key_column} IS NULL THEN 'null' ELSE {obj} END)"
+
+    @staticmethod
+    def array_text(item, source, order):
         # The objects joined as text: json_group_array(json(item)) parsed each one again, which made the
         # page's statement twice as slow (1.4 ms against 0.7 ms for 50 agreements at 100,000).
-        item = cls.obj(columns)
         return (
             f"SELECT COALESCE('[' || group_concat(item, ',') || ']', '[]') "
             f"FROM (SELECT {item} AS item FROM {source} ORDER BY {order})"
         )
 
+    @classmethod
+    def nested_array(cls, item, source, order):
+        return f"json(({cls.array_text(item, source, order)}))"
+
 
 class PostgreSQL:
     """json_build_object (keys in the order written) / json_agg, as text so psycopg hands it over unparsed."""
+
+    vendor = "postgresql"
 
     @staticmethod
     def value(sql, kind):
@@ -112,50 +93,200 @@ class PostgreSQL:
             return f"round({sql}, 2)::text"
         return sql  # text, booleans and dates are written by json_build_object as the API writes them
 
-    @classmethod
-    def obj(cls, columns):
-        pairs = ", ".join(f"'{key}', {cls.column(spec)}" for key, spec in columns)
-        return f"json_build_object({pairs})"
+    @staticmethod
+    def partial_date(date, precision):
+        return (
+            f"CASE {precision} WHEN 'year' THEN to_char({date}, 'YYYY') WHEN 'month' THEN to_char({date}, 'YYYY-MM') "
+            f"ELSE to_char({date}, 'YYYY-MM-DD') END"
+        )
 
-    @classmethod
-    def column(cls, spec):
-        if isinstance(spec, dict):
-            return cls.obj(list(spec.items()))
-        return cls.value(*spec)
+    @staticmethod
+    def obj(pairs):
+        return "json_build_object({})".format(", ".join(f"'{key}', {sql}" for key, sql in pairs))
 
-    @classmethod
-    def array(cls, columns, source, order):
-        item = cls.obj(columns)
+    @staticmethod
+    def nullable_obj(key_column, obj):
+        return f"CASE WHEN {key_column} IS NULL THEN NULL ELSE {obj} END"
+
+    @staticmethod
+    def array_text(item, source, order):
         return f"SELECT COALESCE(json_agg({item} ORDER BY {order}), '[]'::json)::text FROM {source}"
 
-
-# Written once, from the constants above: no input of any request reaches this SQL.
-ARRAYS = {
-    vendor: {f"{name}_json": dialect.array(*spec) for name, spec in CHILDREN.items()}
-    for vendor, dialect in {"sqlite": SQLite, "postgresql": PostgreSQL}.items()
-}
+    @staticmethod
+    def nested_array(item, source, order):
+        return f"(SELECT COALESCE(json_agg({item} ORDER BY {order}), '[]'::json) FROM {source})"
 
 
-TABLE = "agreements_children"
-COLUMNS = ("parties", "commitments", "sources")
-CHILD_TABLES = ("agreements_party", "agreements_commitment", "agreements_citation")
-# What an array shows of a shared row: an edit of another column (an organisation's website) moves none.
-SHOWN = {
-    "agreements_organization": (
-        "slug, name, country",
-        "SELECT agreement_id FROM agreements_party WHERE organization_id",
-    ),
-    "agreements_source": (
-        "publisher, title, url, published_on, language",
-        "SELECT agreement_id FROM agreements_citation WHERE source_id",
-    ),
-}
+DIALECTS = {"sqlite": SQLite, "postgresql": PostgreSQL}
+KINDS = {"DecimalField": "decimal", "BooleanField": "boolean"}
+
+
+@dataclass
+class Level:
+    """A table of child rows: its alias, and how to find the agreement ids of its rows."""
+
+    table: str
+    alias: str
+    # The agreement id of a row of this table named `row` (NEW, OLD or an alias), as SQL.
+    agreement_of: object
+    # SELECT of agreement ids FROM this table (as `alias`) and its parents, to which a WHERE on `alias` is added.
+    agreements_from: str
+
+
+@dataclass
+class Compiler:
+    dialect: type
+    aliases: int = 0
+    levels: list = field(default_factory=list)  # every child table, at any depth
+    shown: dict = field(default_factory=dict)  # shared table: (columns read, [agreement-id SELECTs])
+    joined: dict = field(default_factory=dict)  # (alias, foreign key): (model, alias) joined for it
+    shared: dict = field(default_factory=dict)  # alias of a joined shared row: its table
+
+    def alias(self):
+        self.aliases += 1
+        return f"c{self.aliases}"
+
+    def array(self, serializer, model, parent_alias, parent_level, nested):
+        """The JSON array of the rows a `many=True` field of a serializer of `model` (at `parent_alias`) reads."""
+        relation = model._meta.get_field(serializer.source)
+        child_model = relation.related_model
+        fk_column = relation.field.column
+        table, alias = child_model._meta.db_table, self.alias()
+        if parent_level is None:
+            level = Level(
+                table, alias, lambda row: f"{row}.{fk_column}", f"SELECT {alias}.{fk_column} FROM {table} {alias}"
+            )
+        else:
+            up, parent_row = parent_level, f"p{alias}"
+            level = Level(
+                table,
+                alias,
+                lambda row: (
+                    f"(SELECT {up.agreement_of(parent_row)} FROM {up.table} {parent_row} "
+                    f"WHERE {parent_row}.id = {row}.{fk_column})"
+                ),
+                f"{up.agreements_from} JOIN {table} {alias} ON {alias}.{fk_column} = {up.alias}.id",
+            )
+        self.levels.append(level)
+        joins = []
+        item = self.object(serializer.child, child_model, alias, joins, level)
+        order = self.ordering(child_model, alias, joins, level, skip=relation.field.name)
+        source = f"{table} {alias}{''.join(joins)} WHERE {alias}.{fk_column} = {parent_alias}.id"
+        if nested:
+            return self.dialect.nested_array(item, source, order)
+        return self.dialect.array_text(item, source, order)
+
+    def object(self, serializer, model, alias, joins, level):
+        read_time = getattr(getattr(serializer, "Meta", None), "read_time", {})
+        pairs = []
+        for name, child in serializer.fields.items():
+            pairs.append((name, self.field(name, child, model, alias, joins, level, read_time)))
+        return self.dialect.obj(pairs)
+
+    def field(self, name, child, model, alias, joins, level, read_time):
+        if isinstance(child, serializers.ListSerializer):
+            return self.array(child, model, alias, level, nested=True)
+        if name in read_time:
+            return "NULL"
+        if hasattr(child, "date_field") and hasattr(child, "precision_field"):  # PartialDateField
+            return self.dialect.partial_date(
+                f"{alias}.{model._meta.get_field(child.date_field).column}",
+                f"{alias}.{model._meta.get_field(child.precision_field).column}",
+            )
+        *path, last = child.source.split(".")
+        model, alias = self.follow(model, alias, path, joins, level)
+        if isinstance(child, serializers.Serializer):
+            target_model, target_alias = self.follow(model, alias, [last], joins, level)
+            obj = self.object(child, target_model, target_alias, joins, level)
+            if model._meta.get_field(last).null:
+                return self.dialect.nullable_obj(f"{target_alias}.id", obj)
+            return obj
+        model_field = model._meta.get_field(last)
+        self.read(alias, model_field)
+        return self.dialect.value(f"{alias}.{model_field.column}", KINDS.get(model_field.get_internal_type(), "text"))
+
+    def follow(self, model, alias, path, joins, level):
+        """Join along foreign keys `path` from `model` (at `alias`), once each; the model and alias reached."""
+        for name in path:
+            if (alias, name) not in self.joined:
+                if alias != level.alias:
+                    raise NotImplementedError("An array may show a shared row one foreign key away, no further.")
+                foreign_key = model._meta.get_field(name)
+                target, target_alias = foreign_key.related_model, self.alias()
+                joins.append(
+                    f" LEFT JOIN {target._meta.db_table} {target_alias} "
+                    f"ON {target_alias}.id = {alias}.{foreign_key.column}"
+                )
+                self.share(target, target_alias, level, f"{alias}.{foreign_key.column}")
+                self.joined[alias, name] = (target, target_alias)
+            model, alias = self.joined[alias, name]
+        return model, alias
+
+    def share(self, model, alias, level, key_sql):
+        """A row shared by several agreements (an organisation, a source) that an array shows: an edit of
+        what is shown of it must rewrite every agreement that shows it."""
+        table = model._meta.db_table
+        self.shown.setdefault(table, (set(), []))[1].append(f"{level.agreements_from} WHERE {key_sql} = NEW.id")
+        self.shared[alias] = table
+
+    def read(self, alias, model_field):
+        """Note a column the arrays show of a shared row."""
+        if alias in self.shared:
+            self.shown[self.shared[alias]][0].add(model_field.column)
+
+    def ordering(self, model, alias, joins, level, skip):
+        """The child model's Meta.ordering (less the key to its parent), made total by the row id."""
+        columns = []
+        for name in [*model._meta.ordering, "id"]:
+            descending = name.startswith("-")
+            name = name.lstrip("-")
+            if name in (skip, "pk"):
+                name = "id" if name == "pk" else None
+            if name is None:
+                continue
+            *path, last = name.split("__")
+            target_model, target_alias = self.follow(model, alias, path, joins, level)
+            model_field = target_model._meta.get_field(last)
+            self.read(target_alias, model_field)
+            column = f"{target_alias}.{model_field.column}"
+            columns.append(f"{column} DESC" if descending else column)
+        return ", ".join(dict.fromkeys(columns))
+
+
+@dataclass(frozen=True)
+class Compiled:
+    arrays: dict  # column name: the array's SQL for the agreement OUTER_ID (text, with %% for %)
+    levels: tuple  # every child table, with the agreement of its rows
+    shown: dict  # shared table: (its columns the arrays show, the SELECT of agreements showing a row NEW)
+
+
+@cache
+def compile_arrays(vendor):
+    """Every `many=True` field of AgreementSerializer, compiled for `vendor`."""
+    from .api.serializers import AgreementSerializer
+
+    compiler = Compiler(DIALECTS[vendor])
+    arrays = {}
+    for name, child in AgreementSerializer().fields.items():
+        if isinstance(child, serializers.ListSerializer):
+            arrays[name] = compiler.array(child, Agreement, OUTER, None, nested=False)
+    shown = {table: (tuple(sorted(columns)), tuple(paths)) for table, (columns, paths) in compiler.shown.items()}
+    return Compiled(arrays, tuple(compiler.levels), shown)
+
+
+def columns():
+    return tuple(compile_arrays("sqlite").arrays)
+
+
+def page_arrays(vendor):
+    """The arrays' SQL as the page's statement (run with parameters) embeds them."""
+    return compile_arrays(vendor).arrays
 
 
 def arrays(vendor):
-    """The three arrays' SQL for the agreement `OUTER_ID`, as statements without parameters run them."""
+    """The arrays' SQL for the agreement `OUTER_ID`, as statements without parameters run them."""
     # SQLite.value doubles % for the page's statement, which runs with parameters; these run without.
-    return [ARRAYS[vendor][f"{name}_json"].replace("%%", "%") for name in COLUMNS]
+    return [sql.replace("%%", "%") for sql in compile_arrays(vendor).arrays.values()]
 
 
 def write_sql(vendor, ids=None):
@@ -164,30 +295,38 @@ def write_sql(vendor, ids=None):
     select = f"SELECT {OUTER_ID}, {', '.join(f'({sql})' for sql in arrays(vendor))} FROM agreements_agreement"
     if ids is not None:
         select += f" WHERE {OUTER_ID} IN ({ids})"
-    columns = f"agreement_id, {', '.join(COLUMNS)}"
+    names = columns()
+    listed = f"agreement_id, {', '.join(names)}"
     if vendor == "sqlite":
-        return f"INSERT OR REPLACE INTO {TABLE} ({columns}) {select}"
-    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in COLUMNS)
-    return f"INSERT INTO {TABLE} ({columns}) {select} ON CONFLICT (agreement_id) DO UPDATE SET {updates}"
+        return f"INSERT OR REPLACE INTO {TABLE} ({listed}) {select}"
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names)
+    return f"INSERT INTO {TABLE} ({listed}) {select} ON CONFLICT (agreement_id) DO UPDATE SET {updates}"
+
+
+def short(table):
+    return table.removeprefix("agreements_")
 
 
 def sqlite_statements():
+    compiled = compile_arrays("sqlite")
     statements = []
-    for table in CHILD_TABLES:
-        short = table.removeprefix("agreements_")
+    for level in compiled.levels:
+        old, new = level.agreement_of("OLD"), level.agreement_of("NEW")
+        name = f"{TABLE}_{short(level.table)}"
         statements += [
-            f"CREATE TRIGGER {TABLE}_{short}_insert AFTER INSERT ON {table} FOR EACH ROW "
-            f"BEGIN {write_sql('sqlite', 'NEW.agreement_id')}; END",
-            f"CREATE TRIGGER {TABLE}_{short}_update AFTER UPDATE ON {table} FOR EACH ROW "
-            f"BEGIN {write_sql('sqlite', 'OLD.agreement_id')}; {write_sql('sqlite', 'NEW.agreement_id')}; END",
-            f"CREATE TRIGGER {TABLE}_{short}_delete AFTER DELETE ON {table} FOR EACH ROW "
-            f"BEGIN {write_sql('sqlite', 'OLD.agreement_id')}; END",
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {level.table} FOR EACH ROW "
+            f"BEGIN {write_sql('sqlite', new)}; END",
+            f"CREATE TRIGGER {name}_update AFTER UPDATE ON {level.table} FOR EACH ROW "
+            f"BEGIN {write_sql('sqlite', old)}; {write_sql('sqlite', new)}; END",
+            # A row deleted with its parent (a commitment's updates) finds no parent: the parent's own
+            # trigger, or the agreement's, rewrites the row.
+            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {level.table} FOR EACH ROW "
+            f"BEGIN {write_sql('sqlite', old)}; END",
         ]
-    for table, (columns, agreements) in SHOWN.items():
-        short = table.removeprefix("agreements_")
+    for table, (shown_columns, paths) in compiled.shown.items():
         statements.append(
-            f"CREATE TRIGGER {TABLE}_{short} AFTER UPDATE OF {columns} ON {table} FOR EACH ROW "
-            f"BEGIN {write_sql('sqlite', f'{agreements} = NEW.id')}; END"
+            f"CREATE TRIGGER {TABLE}_{short(table)} AFTER UPDATE OF {', '.join(shown_columns)} ON {table} "
+            f"FOR EACH ROW BEGIN {write_sql('sqlite', ' UNION '.join(paths))}; END"
         )
     statements += [
         f"CREATE TRIGGER {TABLE}_agreement_insert AFTER INSERT ON agreements_agreement FOR EACH ROW "
@@ -199,54 +338,53 @@ def sqlite_statements():
 
 
 def sqlite_trigger_names():
-    names = [f"{TABLE}_{table.removeprefix('agreements_')}_{op}" for table in CHILD_TABLES for op in OPS]
-    names += [f"{TABLE}_{table.removeprefix('agreements_')}" for table in SHOWN]
+    compiled = compile_arrays("sqlite")
+    names = [f"{TABLE}_{short(level.table)}_{op}" for level in compiled.levels for op in ("insert", "update", "delete")]
+    names += [f"{TABLE}_{short(table)}" for table in compiled.shown]
     return [*names, f"{TABLE}_agreement_insert", f"{TABLE}_agreement_delete"]
 
 
-OPS = ("insert", "update", "delete")
-# (trigger function, its body); every table it serves; the events it fires on.
-PG_FUNCTIONS = {
-    "child": (
-        f"""IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        {write_sql("postgresql", "OLD.agreement_id")};
+def pg_functions():
+    """{name: (body, {table: events})}: the trigger functions and the tables they serve."""
+    compiled = compile_arrays("postgresql")
+    functions = {}
+    for level in compiled.levels:
+        functions[short(level.table)] = (
+            f"""IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        {write_sql("postgresql", level.agreement_of("OLD"))};
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        {write_sql("postgresql", "NEW.agreement_id")};
+        {write_sql("postgresql", level.agreement_of("NEW"))};
     END IF;""",
-        dict.fromkeys(CHILD_TABLES, "INSERT OR UPDATE OR DELETE"),
-    ),
-    **{
-        table.removeprefix("agreements_"): (
-            f"{write_sql('postgresql', f'{agreements} = NEW.id')};",
-            {table: f"UPDATE OF {columns}"},
+            {level.table: "INSERT OR UPDATE OR DELETE"},
         )
-        for table, (columns, agreements) in SHOWN.items()
-    },
-    "agreement": (
+    for table, (shown_columns, paths) in compiled.shown.items():
+        functions[f"{short(table)}_shown"] = (
+            f"{write_sql('postgresql', ' UNION '.join(paths))};",
+            {table: f"UPDATE OF {', '.join(shown_columns)}"},
+        )
+    functions["agreement"] = (
         f"""IF TG_OP = 'DELETE' THEN
         DELETE FROM {TABLE} WHERE agreement_id = OLD.id;
     ELSE
         {write_sql("postgresql", "NEW.id")};
     END IF;""",
         {"agreements_agreement": "INSERT OR DELETE"},
-    ),
+    )
     # TRUNCATE fires no row trigger (Django's flush on PostgreSQL): empty the table, and the page computes
     # the arrays itself until the rows are written again.
-    "truncate": (
-        f"DELETE FROM {TABLE};",
-        dict.fromkeys((*CHILD_TABLES, *SHOWN, "agreements_agreement"), "TRUNCATE"),
-    ),
-}
+    tables = [level.table for level in compiled.levels] + list(compiled.shown) + ["agreements_agreement"]
+    functions["truncate"] = (f"DELETE FROM {TABLE};", dict.fromkeys(tables, "TRUNCATE"))
+    return functions
 
 
 def pg_trigger(name, table):
-    return f"{TABLE}_{name}_{table.removeprefix('agreements_')}"
+    return f"{TABLE}_{name}_{short(table)}"
 
 
 def postgresql_statements():
     statements = []
-    for name, (body, tables) in PG_FUNCTIONS.items():
+    for name, (body, tables) in pg_functions().items():
         statements.append(
             f"CREATE OR REPLACE FUNCTION {TABLE}_{name}() RETURNS trigger AS $$\nBEGIN\n    {body}\n"
             "    RETURN NULL;\nEND\n$$ LANGUAGE plpgsql"
@@ -260,20 +398,16 @@ def postgresql_statements():
     return statements
 
 
-def create(connection):
-    """The table, its triggers and the rows of the agreements already there (a migration)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE {TABLE} (agreement_id bigint NOT NULL PRIMARY KEY, "
-            "parties text NOT NULL, commitments text NOT NULL, sources text NOT NULL)"
-        )
-    install(connection)
+# Triggers of earlier versions, dropped by uninstall() too (a migration from them replaces them).
+FORMER_PG_FUNCTIONS = {"child": ("agreements_party", "agreements_commitment", "agreements_citation")}
 
 
-def drop(connection):
-    uninstall(connection)
+def create_table(connection):
+    """The table, empty; `install()` adds the triggers and writes its rows (agreements/derived.py)."""
+    listed = ", ".join(f"{name} text NOT NULL" for name in columns())
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        cursor.execute(f"CREATE TABLE {TABLE} (agreement_id bigint NOT NULL PRIMARY KEY, {listed})")
 
 
 def install(connection):
@@ -287,14 +421,16 @@ def install(connection):
 
 
 def uninstall(connection):
-    """Drop the triggers (for a bulk load, which then calls install())."""
+    """Drop the triggers (for a bulk load or a migration, which then calls install())."""
     if connection.vendor == "postgresql":
+        functions = {name: tables for name, (_, tables) in pg_functions().items()}
+        functions.update({name: dict.fromkeys(tables) for name, tables in FORMER_PG_FUNCTIONS.items()})
         statements = [
             f"DROP TRIGGER IF EXISTS {pg_trigger(name, table)} ON {table}"
-            for name, (_, tables) in PG_FUNCTIONS.items()
+            for name, tables in functions.items()
             for table in tables
         ]
-        statements += [f"DROP FUNCTION IF EXISTS {TABLE}_{name}()" for name in PG_FUNCTIONS]
+        statements += [f"DROP FUNCTION IF EXISTS {TABLE}_{name}()" for name in functions]
     else:
         statements = [f"DROP TRIGGER IF EXISTS {name}" for name in sqlite_trigger_names()]
     with connection.cursor() as cursor:
@@ -312,8 +448,9 @@ def rebuild(connection):
 def stale(using="default"):
     """Ids of agreements whose row is missing or differs from a fresh computation (for the tests)."""
     connection = connections[using]
+    names = columns()
     fresh = ", ".join(f"({sql})" for sql in arrays(connection.vendor))
-    stored = ", ".join(f"c.{name}" for name in COLUMNS)
+    stored = ", ".join(f"c.{name}" for name in names)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {OUTER_ID}, {fresh}, {stored} FROM agreements_agreement "
@@ -324,4 +461,5 @@ def stale(using="default"):
             f"SELECT agreement_id FROM {TABLE} WHERE agreement_id NOT IN (SELECT id FROM agreements_agreement)"
         )
         orphans = [row[0] for row in cursor.fetchall()]
-    return sorted([row[0] for row in rows if tuple(row[1:4]) != tuple(row[4:7])] + orphans)
+    width = len(names)
+    return sorted([row[0] for row in rows if tuple(row[1 : 1 + width]) != tuple(row[1 + width :])] + orphans)

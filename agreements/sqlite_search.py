@@ -59,24 +59,16 @@ TRIGGERS = {
 }
 
 
-def create(connection):
-    """The table, its triggers and the rows of the agreements already there (a migration)."""
+def create_table(connection):
+    """The table, empty; `install()` adds the triggers and indexes every agreement (agreements/derived.py)."""
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
         cursor.execute(
             f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, summary, parties, "
             "tokenize = 'unicode61 remove_diacritics 2')"
         )
-    install(connection)
-
-
-def drop(connection):
-    if connection.vendor != "sqlite":
-        return
-    uninstall(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
 
 def install(connection):

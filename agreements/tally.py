@@ -287,17 +287,11 @@ def rebuild_sql(vendor):
     ]
 
 
-def create(connection):
-    """The table, its triggers and its rows for the agreements already there: migration 0006."""
-    with connection.cursor() as cursor:
-        cursor.execute(create_table_sql(connection.vendor))
-    install(connection)
-
-
-def drop(connection):
-    uninstall(connection)
+def create_table(connection):
+    """The table, empty; `install()` adds the triggers and fills it (agreements/derived.py)."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS agreements_tally")
+        cursor.execute(create_table_sql(connection.vendor))
 
 
 def install(connection):

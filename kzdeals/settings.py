@@ -196,6 +196,9 @@ if _site.scheme not in ("http", "https") or not _site.hostname or _site.path or 
 # a placeholder until the register has one.
 OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-kzdeals")
 
+# A record last verified against its sources more than this many days ago is "stale" on every surface.
+REGISTER_STALE_AFTER_DAYS = int(os.environ.get("REGISTER_STALE_AFTER_DAYS", "180"))
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {

@@ -53,7 +53,7 @@ def test_second_run_creates_nothing_and_keeps_the_password(tmp_path, capsys):
 
 def test_load_register_fills_an_empty_register_and_then_keeps_edits():
     call_command("load_register", stdout=io.StringIO())
-    assert Agreement.objects.count() == 20
+    assert Agreement.objects.count() == 22
     wabtec = Agreement.objects.get(slug="wabtec-locomotives")
     wabtec.title = "Edited in the admin"
     wabtec.save()
@@ -62,5 +62,5 @@ def test_load_register_fills_an_empty_register_and_then_keeps_edits():
     call_command("load_register", stdout=out)
 
     assert "not reloading" in out.getvalue()
-    assert Agreement.objects.count() == 20
+    assert Agreement.objects.count() == 22
     assert Agreement.objects.get(slug="wabtec-locomotives").title == "Edited in the admin"

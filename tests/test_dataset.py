@@ -15,8 +15,10 @@ from agreements.models import (
     Agreement,
     Citation,
     Commitment,
+    CommitmentUpdate,
     DatePrecision,
     Event,
+    EventClaim,
     Group,
     Kind,
     Organization,
@@ -25,20 +27,25 @@ from agreements.models import (
     Sector,
     Source,
     Status,
+    StatusEntry,
 )
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "register.json"
 NOVEMBER = "tokayev-washington-2025-11"
 SEPTEMBER = "tokayev-new-york-2025-09"
 MFA = "mfa-2025-11-07"
+FACT_SHEET = "state-dept-fact-sheet-2025-11-07"
 USD = Decimal
 
+# An agreement's own value and the source it is the figure of: the MFA's, but for Leidos, which only the
+# US fact sheet names.
 OWN_VALUES = {
-    "john-deere-agricultural-machinery": USD("2500000000"),
-    "cove-capital-tungsten": USD("1100000000"),
-    "samruk-kazyna-ashmore-clinic": USD("150000000"),
-    "1thirty-chemical-complex": USD("130000000"),
-    "wabtec-locomotives": USD("4000000000"),
+    "john-deere-agricultural-machinery": (USD("2500000000"), MFA),
+    "cove-capital-tungsten": (USD("1100000000"), MFA),
+    "samruk-kazyna-ashmore-clinic": (USD("150000000"), MFA),
+    "1thirty-chemical-complex": (USD("130000000"), MFA),
+    "wabtec-locomotives": (USD("4000000000"), MFA),
+    "leidos-air-traffic-management": (USD("200000000"), FACT_SHEET),
 }
 GROUPS = {
     "joby-beta-smart-mobility": (USD("300000000"), {"joby-aero-air-taxis", "beta-technologies-electric-aviation"}),
@@ -57,8 +64,12 @@ GROUPS = {
 # (agreement, source, supports, claim amount, claim approximate)
 DISPUTES = {
     ("air-astana-boeing-787", "state-dept-fact-sheet-2025-11-07", "value", USD("7000000000"), False),
+    ("air-astana-boeing-787", "vlast-kz-67103", "value", USD("7000000000"), False),
     ("air-astana-boeing-787", "gulfnews-boeing-central-asia", "commitments", None, False),
     ("air-astana-boeing-787", "aerotelegraph-air-astana-787", "commitments", None, False),
+    ("air-astana-boeing-787", "gulfnews-boeing-central-asia", "kind", None, False),
+    ("air-astana-boeing-787", "aerotelegraph-air-astana-787", "kind", None, False),
+    ("john-deere-agricultural-machinery", "state-dept-fact-sheet-2025-11-07", "value", None, False),
     ("joby-aero-air-taxis", "caspianpost-alatau-air-taxi", "value", USD("300000000"), True),
     ("nic-cerberus", "state-dept-fact-sheet-2025-11-07", "value", USD("250000000"), False),
     ("1thirty-chemical-complex", "trend-az-4114816", "value", USD("130000000"), True),
@@ -94,11 +105,14 @@ def test_fixture_file_uses_natural_keys_only_and_publishes_everything():
         "agreements.source",
         "agreements.organization",
         "agreements.event",
+        "agreements.eventclaim",
         "agreements.group",
         "agreements.agreement",
         "agreements.party",
         "agreements.commitment",
+        "agreements.commitmentupdate",
         "agreements.citation",
+        "agreements.statusentry",
     ]
     # Dependencies come first: the models appear in blocks, in this order.
     assert [
@@ -106,7 +120,16 @@ def test_fixture_file_uses_natural_keys_only_and_publishes_everything():
     ] == order
     for obj in objects:
         fields = obj["fields"]
-        for name in ("sector", "event", "group", "agreement", "organization", "source", "announced_source"):
+        for name in (
+            "sector",
+            "event",
+            "group",
+            "agreement",
+            "organization",
+            "source",
+            "announced_source",
+            "commitment",
+        ):
             if fields.get(name) is not None:
                 assert isinstance(fields[name], list), (obj["model"], name)
         if obj["model"] == "agreements.agreement":
@@ -117,15 +140,15 @@ def test_fixture_file_uses_natural_keys_only_and_publishes_everything():
 # ---------------------------------------------------------------- counts and totals
 
 
-def test_twenty_public_agreements_in_twelve_sectors(register):
+def test_twenty_two_public_agreements_in_thirteen_sectors(register):
     public = Agreement.objects.public()
-    assert public.count() == 20
-    assert Agreement.objects.count() == 20
-    assert public.filter(event__slug=NOVEMBER).count() == 19
+    assert public.count() == 22
+    assert Agreement.objects.count() == 22
+    assert public.filter(event__slug=NOVEMBER).count() == 21
     assert list(public.filter(event__slug=SEPTEMBER).values_list("slug", flat=True)) == ["wabtec-locomotives"]
-    assert Sector.objects.count() == 12
+    assert Sector.objects.count() == 13
     assert Sector.objects.filter(agreements__isnull=True).count() == 0
-    assert Source.objects.count() == 15
+    assert Source.objects.count() == 29
     assert Group.objects.count() == 3
     assert not apps.get_model("agreements", "Relation").objects.exists()
 
@@ -134,38 +157,51 @@ def test_every_record_is_published_with_a_fixed_date(register):
     assert set(Agreement.objects.values_list("publication_state", flat=True)) == {PublicationState.PUBLISHED}
     november = datetime.datetime(2025, 11, 7, 12, tzinfo=datetime.UTC)
     september = datetime.datetime(2025, 9, 23, 12, tzinfo=datetime.UTC)
+    follow_up = datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC)  # Leidos and Cisco, added with it
+    added = {"wabtec-locomotives": september, "leidos-air-traffic-management": follow_up}
+    added["cisco-digital-memorandum"] = follow_up
     for agreement in Agreement.objects.all():
-        expected = september if agreement.slug == "wabtec-locomotives" else november
+        expected = added.get(agreement.slug, november)
         assert agreement.published_at == expected
         assert agreement.created_at == expected
         assert agreement.updated_at == expected
 
 
-def test_november_event_itemises_5_23_billion_against_17_announced(register):
+def test_november_event_itemises_5_43_billion_in_21_documents_against_17_announced(register):
     event = Event.objects.get(slug=NOVEMBER)
     assert event.announced_documents == 29
     assert event.announced_amount == USD("17000000000")
     assert event.announced_approximate is True
     assert event.announced_source.key == MFA
 
-    row = usd(Agreement.objects.public().filter(event=event).totals())
-    assert row.total == USD("5230000000.00")
-    assert row.binding == USD("4650000000.00")  # Deere 2.5 + Cove 1.1 + NIC 1.0 + education 0.05
+    totals = Agreement.objects.public().filter(event=event).totals()
+    assert totals.count == 21
+    row = usd(totals)
+    assert row.total == USD("5430000000.00")  # the MFA's 5.23, and Leidos's 0.20 from the US fact sheet
+    assert row.binding == USD("4850000000.00")  # Deere 2.5 + Cove 1.1 + NIC 1.0 + education 0.05 + Leidos 0.2
     assert row.non_binding == USD("580000000.00")  # Joby/BETA 0.3 + clinic 0.15 + 1Thirty 0.13
     assert row.approximate is True
-    assert str(row.total) == "5230000000.00"
-    assert round(row.total / event.announced_amount * 100, 1) == USD("30.8")
+    assert str(row.total) == "5430000000.00"
+    assert round(row.total / event.announced_amount * 100, 1) == USD("31.9")
+
+
+def test_the_fact_sheets_package_is_the_events_claim_never_itemised(register):
+    (claim,) = EventClaim.objects.filter(event__slug=NOVEMBER)
+    assert claim.source.key == FACT_SHEET
+    assert claim.amount == USD("3700000000") and claim.currency == "USD" and not claim.approximate
+    assert "up to $3.7 billion" in claim.claim and "Cisco" in claim.claim
+    assert usd(Agreement.objects.public().filter(event__slug=NOVEMBER).totals()).total == USD("5430000000")
 
 
 def test_all_public_totals_include_wabtec(register):
     totals = Agreement.objects.public().totals()
-    assert totals.count == 20
-    assert totals.valued == 15  # five own values and ten group members
-    assert totals.unvalued == 5  # Boeing, Starlink, Visa, ETS, critical minerals
+    assert totals.count == 22
+    assert totals.valued == 16  # six own values and ten group members
+    assert totals.unvalued == 6  # Boeing, Starlink, Visa, ETS, critical minerals, Cisco
     assert [row.currency for row in totals.currencies] == ["USD"]
     row = usd(totals)
-    assert row.total == USD("9230000000.00")
-    assert row.binding == USD("8650000000.00")
+    assert row.total == USD("9430000000.00")
+    assert row.binding == USD("8850000000.00")
     assert row.non_binding == USD("580000000.00")
     assert row.approximate is True
 
@@ -220,11 +256,11 @@ def test_loading_twice_changes_nothing(register):
 
 def test_no_duplicates_after_reloading(register):
     call_command("loaddata", "register", verbosity=0)
-    for model in (Sector, Source, Organization, Event, Group, Agreement, Party, Commitment, Citation):
+    for model in (*REGISTER_MODEL_CLASSES, EventClaim, StatusEntry, CommitmentUpdate):
         keys = [obj.natural_key() for obj in model.objects.all()]
         assert len(keys) == len(set(keys)), model.__name__
-    assert Agreement.objects.count() == 20
-    assert Party.objects.count() == 40
+    assert Agreement.objects.count() == 22
+    assert Party.objects.count() == 43
     assert Organization.objects.filter(name="Republic of Kazakhstan").count() == 1
     assert Organization.objects.filter(name="Ashmore Investment Advisors Corporation").count() == 1
 
@@ -243,29 +279,37 @@ def test_loaddata_on_a_fresh_database(db):
     call_command("loaddata", "register", stdout=out)
     objects = json.loads(FIXTURE.read_text(encoding="utf-8"))
     assert f"Installed {len(objects)} object(s) from 1 fixture(s)" in out.getvalue()
-    assert Agreement.objects.public().count() == 20
+    assert Agreement.objects.public().count() == 22
 
 
-def test_history_is_not_written_by_loaddata_and_still_works_afterwards(register):
-    # loaddata saves raw, and simple_history records no history for raw saves: not on the first load,
-    # not on a reload either, so reloading never piles up history rows.
-    history_models = [Agreement.history.model, Party.history.model, Commitment.history.model]
-    assert all(model.objects.count() == 0 for model in history_models)
+HISTORIED = (Agreement, Party, Commitment, CommitmentUpdate, Citation, StatusEntry)
+
+
+def test_every_loaded_row_has_its_first_version_in_the_history_and_a_reload_adds_none(register):
+    # loaddata saves raw, which simple_history skips; the project's loaddata writes each row's first
+    # version after it, once: a reload finds them there and writes nothing.
+    for model in HISTORIED:
+        assert model.history.count() == model.objects.count() > 0, model.__name__
+        assert set(model.history.values_list("history_type", flat=True)) == {"+"}
     call_command("loaddata", "register", verbosity=0)
-    assert all(model.objects.count() == 0 for model in history_models)
+    for model in HISTORIED:
+        assert model.history.count() == model.objects.count(), model.__name__
 
-    # An editor's ordinary save on a loaded record is recorded as usual.
+    # An editor's ordinary save on a loaded record is recorded as usual, and the original can be restored.
     deere = Agreement.objects.get(slug="john-deere-agricultural-machinery")
+    original = deere.summary
     deere.summary = "Edited by an editor."
     deere.save()
-    assert deere.history.count() == 1
+    assert deere.history.count() == 2
     assert deere.history.first().history_type == "~"
+    assert deere.history.last().summary == original
 
-    # A reload puts the fixture's text back and adds no history row.
+    # A reload puts the fixture's text back, and the history says so.
     call_command("loaddata", "register", verbosity=0)
     deere.refresh_from_db()
-    assert deere.summary.startswith("Agreement on localising the production of John Deere")
-    assert deere.history.count() == 1
+    assert deere.summary == original
+    assert deere.history.count() == 3
+    assert deere.history.first().summary == original
 
 
 # ---------------------------------------------------------------- sources and conflicts
@@ -277,18 +321,29 @@ def test_every_agreement_has_citations_and_every_citation_a_source(register):
         assert agreement.citations.exists(), agreement.slug
     assert set(Citation.objects.values_list("source_id", flat=True)) <= source_ids
     assert set(Commitment.objects.values_list("source_id", flat=True)) <= source_ids
-    # The MFA statement backs every record it mentions; #19 comes from [1] only.
+    # The MFA statement backs every record it mentions; #19 comes from [1] only, Leidos and Cisco from the
+    # sources that name them.
     without_mfa = Agreement.objects.exclude(citations__source__key=MFA).values_list("slug", flat=True)
-    assert list(without_mfa) == ["critical-minerals-memorandum"]
+    assert sorted(without_mfa) == [
+        "cisco-digital-memorandum",
+        "critical-minerals-memorandum",
+        "leidos-air-traffic-management",
+    ]
     # Every source listed in FACTS.md is used somewhere.
     for source in Source.objects.all():
-        assert source.citations.exists() or source.groups.exists() or source.announced_events.exists(), source.key
+        used = (
+            source.citations.exists()
+            or source.groups.exists()
+            or source.announced_events.exists()
+            or source.event_claims.exists()
+        )
+        assert used, source.key
 
 
-def test_every_own_value_is_backed_by_its_mfa_citation(register):
-    for slug in OWN_VALUES:
+def test_every_own_value_is_backed_by_its_source(register):
+    for slug, (_, source) in OWN_VALUES.items():
         assert Citation.objects.filter(
-            agreement__slug=slug, source__key=MFA, supports="value", disputes=False
+            agreement__slug=slug, source__key=source, supports="value", disputes=False
         ).exists(), slug
 
 
@@ -301,8 +356,12 @@ def test_the_conflicts_are_kept_as_disputing_citations(register):
     for citation in Citation.objects.filter(disputes=True):
         assert citation.claim
         assert citation.claim_currency == ("USD" if citation.claim_amount is not None else "")
-    boeing = Citation.objects.get(agreement__slug="air-astana-boeing-787", source__key="gulfnews-boeing-central-asia")
+    boeing = Citation.objects.get(
+        agreement__slug="air-astana-boeing-787", source__key="gulfnews-boeing-central-asia", supports="commitments"
+    )
     assert boeing.claim == "15 direct from Boeing plus 3 leased"
+    deere = Citation.objects.get(agreement__slug="john-deere-agricultural-machinery", source__key=FACT_SHEET)
+    assert deere.claim == "USD 3 to 5 billion"  # a range: no single amount to put beside the MFA's
 
 
 def test_non_disputing_claims_from_other_sources(register):
@@ -320,11 +379,13 @@ def test_non_disputing_claims_from_other_sources(register):
 # ---------------------------------------------------------------- values, dates, parties
 
 
-def test_no_value_the_mfa_did_not_state(register):
+def test_no_value_no_source_stated(register):
     own = dict(Agreement.objects.filter(value_amount__isnull=False).values_list("slug", "value_amount"))
-    assert own == OWN_VALUES
+    assert own == {slug: amount for slug, (amount, _) in OWN_VALUES.items()}
     assert not Agreement.objects.filter(value_approximate=True).exists()
-    assert set(Agreement.objects.values_list("value_basis", flat=True)) == {"announced"}
+    bases = dict(Agreement.objects.values_list("slug", "value_basis"))
+    assert bases.pop("leidos-air-traffic-management") == "contracted"  # "a $200 million contract awarded"
+    assert set(bases.values()) == {"announced"}
     assert set(Agreement.objects.values_list("value_currency", flat=True)) == {"USD"}
     for slug in (
         "air-astana-boeing-787",
@@ -332,6 +393,7 @@ def test_no_value_the_mfa_did_not_state(register):
         "national-bank-visa",
         "ets-national-testing-roadmap",
         "critical-minerals-memorandum",
+        "cisco-digital-memorandum",
     ):
         agreement = Agreement.objects.get(slug=slug)
         assert agreement.value_amount is None
@@ -349,7 +411,7 @@ def test_signature_dates_and_their_precision(register):
     assert clinic.status == Status.ANNOUNCED
     assert clinic.kind == Kind.PROJECT
     november = Agreement.objects.filter(event__slug=NOVEMBER).exclude(pk=clinic.pk)
-    assert november.count() == 18
+    assert november.count() == 20
     assert {a.signed_on_display for a in november} == {"2025-11"}
     assert set(november.values_list("status", flat=True)) == {Status.SIGNED}
 
@@ -369,7 +431,9 @@ def test_kinds_and_binding(register):
         "samruk-kazyna-ashmore-clinic",
         "1thirty-chemical-complex",
         "critical-minerals-memorandum",
+        "cisco-digital-memorandum",
     }
+    assert kinds["leidos-air-traffic-management"] == Kind.CONTRACT
 
 
 def test_signatories_of_the_tungsten_and_critical_minerals_agreements(register):
@@ -397,9 +461,12 @@ def test_signatories_of_the_tungsten_and_critical_minerals_agreements(register):
     assert sorted(named) == ["cove-capital-tungsten"] * 2 + ["critical-minerals-memorandum"] * 2
 
 
-def test_every_agreement_has_a_party_on_each_side(register):
-    for agreement in Agreement.objects.all():
+def test_every_agreement_has_a_party_on_each_side_but_the_one_whose_kazakh_party_is_unnamed(register):
+    for agreement in Agreement.objects.exclude(slug="leidos-air-traffic-management"):
         assert sorted(agreement.parties.values_list("side", flat=True)) == ["KZ", "US"], agreement.slug
+    # The US fact sheet names Leidos and no Kazakh party: none is invented.
+    leidos = Agreement.objects.get(slug="leidos-air-traffic-management")
+    assert list(leidos.parties.values_list("organization__slug", "side")) == [("leidos", "US")]
     roles = {
         (p.agreement.slug, p.organization.slug): p.role
         for p in Party.objects.select_related("agreement", "organization")
@@ -441,9 +508,19 @@ def test_places_and_commitments(register):
         "locomotive kits",
         "manufacturingdive-wabtec",
     )
-    # No source gives a due date; dates that are only a year stay in the description.
-    assert not Commitment.objects.filter(due_on__isnull=False).exists()
-    assert set(Commitment.objects.values_list("status", flat=True)) == {"scheduled"}
+    # Due dates only where a source gives one, to the precision it gives.
+    due = {
+        (c.agreement.slug, c.position): c.due_display
+        for c in Commitment.objects.filter(due_on__isnull=False).select_related("agreement")
+    }
+    assert due == {
+        ("air-astana-boeing-787", 2): "2026-07",
+        ("beeline-starlink-direct-to-cell", 1): "2026-03",
+        ("cove-capital-tungsten", 5): "2028",
+        ("wabtec-locomotives", 3): "2036",
+        ("wabtec-locomotives", 4): "2058",
+    }
+    assert set(Commitment.objects.values_list("status", flat=True)) == {"scheduled", "met", "partially_met"}
     assert "2026" in Commitment.objects.get(agreement__slug="beeline-starlink-direct-to-cell").description
     assert "2027" in Commitment.objects.get(agreement__slug="ets-national-testing-roadmap").description
     for agreement in Agreement.objects.prefetch_related("commitments"):
@@ -451,8 +528,11 @@ def test_places_and_commitments(register):
         assert positions == list(range(1, len(positions) + 1)), agreement.slug
 
 
+REGISTER_MODEL_CLASSES = (Sector, Source, Organization, Event, Group, Agreement, Party, Commitment, Citation)
+
+
 def test_every_record_passes_model_validation(register):
-    for model in (Sector, Source, Organization, Event, Group, Agreement, Party, Commitment, Citation):
+    for model in (*REGISTER_MODEL_CLASSES, EventClaim, StatusEntry, CommitmentUpdate):
         for obj in model.objects.all():
             obj.full_clean()
 
@@ -462,11 +542,14 @@ REGISTER_MODELS = [
     "agreements.source",
     "agreements.organization",
     "agreements.event",
+    "agreements.eventclaim",
     "agreements.group",
     "agreements.agreement",
     "agreements.party",
     "agreements.commitment",
+    "agreements.commitmentupdate",
     "agreements.citation",
+    "agreements.statusentry",
     "agreements.relation",
 ]
 
@@ -487,4 +570,116 @@ def test_dumpdata_flush_loaddata_round_trip_gives_back_the_same_data(register, t
     call_command("loaddata", str(dump_file), verbosity=0)
 
     assert dump_register() == before
-    assert len(before) == 220
+    assert len(before) == 307
+
+
+# ---------------------------------------------------------------- follow-up (FACTS.md, second half)
+
+VERIFIED = datetime.date(2026, 12, 1)
+
+
+def timeline(slug):
+    return [
+        (entry.date_display, entry.status, entry.source.key)
+        for entry in StatusEntry.objects.filter(agreement__slug=slug).select_related("source")
+    ]
+
+
+def test_every_record_has_a_timeline_ending_in_its_status_and_was_verified_on_1_december_2026(register):
+    for agreement in Agreement.objects.prefetch_related("status_entries"):
+        entries = list(agreement.status_entries.all())
+        assert entries, agreement.slug
+        assert entries[-1].status == agreement.status, agreement.slug
+        assert agreement.last_verified_on == VERIFIED, agreement.slug
+        assert all(entry.source_id for entry in entries), agreement.slug
+
+
+def test_the_clinic_was_announced_and_is_still_being_planned_in_february_2026(register):
+    assert timeline("samruk-kazyna-ashmore-clinic") == [
+        ("2025-11", Status.ANNOUNCED, MFA),
+        ("2026-02", Status.ANNOUNCED, "qazinform-ashmore-clinic"),
+    ]
+    february = StatusEntry.objects.get(agreement__slug="samruk-kazyna-ashmore-clinic", date=datetime.date(2026, 2, 1))
+    assert february.date_precision == DatePrecision.MONTH
+    assert "Mount Sinai" in february.note and "2022plusz.hu" in february.note
+    assert Agreement.objects.get(slug="samruk-kazyna-ashmore-clinic").status == Status.ANNOUNCED
+
+
+def test_the_tungsten_joint_ventures_documents_of_12_march_2026(register):
+    assert timeline("cove-capital-tungsten") == [
+        ("2025-11", Status.SIGNED, MFA),
+        ("2026-03-12", Status.SIGNED, "qazinform-2026-03-12"),
+    ]
+    entry = StatusEntry.objects.get(agreement__slug="cove-capital-tungsten", date=datetime.date(2026, 3, 12))
+    assert "share purchase agreement" in entry.note and "shareholders' agreement" in entry.note
+    venture = Commitment.objects.get(agreement__slug="cove-capital-tungsten", position=1)
+    (update,) = venture.updates.all()
+    assert (update.date, update.status, update.source.key) == (
+        datetime.date(2026, 3, 12),
+        "met",
+        "qazinform-2026-03-12",
+    )
+    assert venture.status == "met"
+    commitments = dict(
+        Commitment.objects.filter(agreement__slug="cove-capital-tungsten").values_list("description", "source__key")
+    )
+    assert commitments["Reserves registered to the JORC standard"] == "turkystan-kz-273046"
+    assert commitments["About 1,000 jobs"] == "qazinform-2026-03-12"
+    assert any("9,300 tonnes" in text for text in commitments)
+
+
+def test_boeing_shareholders_approval_and_the_deliveries_due_in_july_2026(register):
+    assert timeline("air-astana-boeing-787")[-1] == ("2026-01-19", Status.SIGNED, "sky-budget-2026-01-19")
+    deliveries = Commitment.objects.get(agreement__slug="air-astana-boeing-787", position=2)
+    assert (deliveries.due_display, deliveries.source.key, deliveries.status) == (
+        "2026-07",
+        "vlast-kz-67277",
+        "scheduled",
+    )
+    (update,) = deliveries.updates.all()
+    assert (update.date, update.source.key) == (datetime.date(2026, 2, 20), "astanatimes-2026-02-20")
+    assert "second half of 2026" in update.note
+
+
+def test_chatgpt_edu_is_partially_met_with_84000_educators_trained(register):
+    (update,) = CommitmentUpdate.objects.filter(commitment__agreement__slug="openai-chatgpt-edu")
+    assert (update.status, update.progress, update.source.key) == (
+        "partially_met",
+        USD("84000"),
+        "aiphreaks-2026-05-20",
+    )
+    assert update.commitment.status == "partially_met"
+
+
+def test_wabtec_locomotives_from_2027_to_2036_and_service_to_2058(register):
+    wabtec = {c.description: c for c in Commitment.objects.filter(agreement__slug="wabtec-locomotives")}
+    purchase = wabtec["Purchase of 300 locomotives in 2027\u20132036, 30 a year"]
+    assert (purchase.quantity, purchase.due_display, purchase.source.key) == (
+        USD("300"),
+        "2036",
+        "centrasia-2025-09-27",
+    )
+    service = wabtec["Service contract for 405 locomotives, extended to 2058"]
+    assert (service.quantity, service.due_display) == (USD("405"), "2058")
+
+
+def test_news_since_is_the_newest_dated_fact_and_no_more(register):
+    from agreements.models import agreement_news_since
+
+    agreements = Agreement.objects.prefetch_related("status_entries", "commitments__updates")
+    news = {agreement.slug: agreement_news_since(agreement) for agreement in agreements}
+    assert news["cove-capital-tungsten"] == "2026-03-12"
+    assert news["air-astana-boeing-787"] == "2026-02-20"
+    assert news["openai-chatgpt-edu"] == "2026-05-20"
+    assert news["beeline-starlink-direct-to-cell"] == "2026-03-03"
+    assert news["colorado-school-of-mines-ulytau-university"] == "2025-11-22"
+    assert news["samruk-kazyna-ashmore-clinic"] == "2026-02"
+    assert news["wabtec-locomotives"] == "2025-09-22"
+    # Nothing dated after signing: "no news since" the signature, never more.
+    for slug in (
+        "john-deere-agricultural-machinery",
+        "national-bank-visa",
+        "nic-cerberus",
+        "critical-minerals-memorandum",
+    ):
+        assert news[slug] == "2025-11", slug

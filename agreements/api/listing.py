@@ -22,10 +22,17 @@ from django.db import connections
 from django.urls import reverse
 
 from agreements import links
-from agreements.children import ARRAYS, CHILDREN
-from agreements.models import Kind, PublicationState, format_partial_date
+from agreements.children import page_arrays
+from agreements.models import (
+    Kind,
+    PublicationState,
+    format_partial_date,
+    is_stale,
+    newest_fact,
+    parse_partial_date,
+)
 
-from .serializers import value
+from .serializers import CommitmentSerializer, value
 
 # The agreement's own columns the list writes, with its sector (s), event (e) and group (g), as stored:
 # row_object reads dates, amounts and booleans the way Django's converters would.
@@ -50,8 +57,10 @@ COLUMNS = [
     "g.currency",
     "g.approximate",
     "g.basis",
+    "agreements_agreement.last_verified_on",
 ]
 NON_BINDING = frozenset(Kind.non_binding())
+READ_TIME = CommitmentSerializer.Meta.read_time
 PUBLISHED = PublicationState.PUBLISHED.value
 
 
@@ -61,7 +70,7 @@ def rows_statement(vendor, count):
     columns = ", ".join(COLUMNS)
     # Each agreement's arrays as agreements/children.py keeps them; computed here only for one without
     # its row (COALESCE evaluates the subquery only then).
-    arrays = ", ".join(f"COALESCE(ch.{name}, ({ARRAYS[vendor][f'{name}_json']}))" for name in CHILDREN)
+    arrays = ", ".join(f"COALESCE(ch.{name}, ({sql}))" for name, sql in page_arrays(vendor).items())
     placeholders = ", ".join(["%s"] * count)
     return (
         f"SELECT agreements_agreement.id, {columns}, {arrays} FROM agreements_agreement "  # noqa: S608 (constants)
@@ -120,13 +129,27 @@ def row_object(row, url_before, url_after):
         group_currency,
         group_approximate,
         group_basis,
+        last_verified_on,
         parties,
         commitments,
         sources,
+        status_history,
     ) = row
     in_group = group_slug is not None
     if isinstance(signed_on, str):  # SQLite keeps dates as ISO text
         signed_on = datetime.date.fromisoformat(signed_on)
+    if isinstance(last_verified_on, str):
+        last_verified_on = datetime.date.fromisoformat(last_verified_on)
+    # Parties and sources go out as the database wrote them; commitments and the status history are read
+    # (a few short objects) for what depends on today and for the newest dated fact.
+    commitments = orjson.loads(commitments)
+    for commitment in commitments:
+        for name, compute in READ_TIME.items():
+            commitment[name] = compute(commitment)
+    status_history = orjson.loads(status_history)
+    dated = [(signed_on, precision)]
+    dated += [parse_partial_date(entry["date"]) for entry in status_history]
+    dated += [parse_partial_date(update["date"]) for commitment in commitments for update in commitment["updates"]]
     return {
         "slug": slug,
         "title": title,
@@ -145,7 +168,11 @@ def row_object(row, url_before, url_after):
             "value": value(group_amount, group_currency, bool(group_approximate), group_basis),
         },
         "parties": orjson.Fragment(parties),
-        "commitments": orjson.Fragment(commitments),
+        "commitments": commitments,
         "sources": orjson.Fragment(sources),
+        "status_history": status_history,
+        "last_verified_on": None if last_verified_on is None else last_verified_on.isoformat(),
+        "news_since": newest_fact(dated),
+        "stale": is_stale(last_verified_on),
         "url": f"{url_before}{slug}{url_after}",
     }

@@ -17,6 +17,7 @@ from agreements.models import (
     Basis,
     Citation,
     Commitment,
+    CommitmentUpdate,
     Event,
     Kind,
     MilestoneStatus,
@@ -27,8 +28,15 @@ from agreements.models import (
     Role,
     Sector,
     Side,
+    Source,
     Status,
+    StatusEntry,
     Supports,
+    agreement_news_since,
+    format_partial_date,
+    is_overdue,
+    is_stale,
+    overdue_text,
 )
 from agreements.tally import tallied_totals
 
@@ -92,12 +100,75 @@ class PartySerializer(serializers.ModelSerializer):
         fields = ["organization", "side", "role", "signed_by", "signer_title"]
 
 
-class CommitmentSerializer(serializers.ModelSerializer):
+class PartialDateField(serializers.Field):
+    """A date known to the day, the month or the year, from its two columns: "2025-11-06", "2025-11", "2025".
+
+    agreements/children.py writes it in SQL from the same two names."""
+
+    def __init__(self, date_field, precision_field, **kwargs):
+        self.date_field, self.precision_field = date_field, precision_field
+        kwargs.setdefault(
+            "help_text", "YYYY-MM-DD, or YYYY-MM / YYYY when only the month or the year is known; null when unknown."
+        )
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        return format_partial_date(getattr(instance, self.date_field), getattr(instance, self.precision_field))
+
+
+extend_schema_field({"type": "string", "nullable": True, "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"})(PartialDateField)
+
+
+class SourceRefSerializer(serializers.ModelSerializer):
+    """A publication, as `sources` writes one (without what it says of the record)."""
+
+    url = serializers.CharField(help_text="May be empty.")
+
+    class Meta:
+        model = Source
+        fields = ["publisher", "title", "url", "published_on", "language"]
+
+
+class StatusEntrySerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    date = PartialDateField("date", "date_precision")
+    source = SourceRefSerializer(allow_null=True, help_text="The source that says so, or null.")
+
+    class Meta:
+        model = StatusEntry
+        fields = ["status", "date", "note", "source"]
+
+
+class CommitmentUpdateSerializer(serializers.ModelSerializer):
+    date = PartialDateField("date", "date_precision")
     status = serializers.ChoiceField(choices=MilestoneStatus.choices)
+    progress = serializers.DecimalField(
+        **AMOUNT, allow_null=True, help_text="How much of the commitment's quantity is done, where a source says."
+    )
+    source = SourceRefSerializer(allow_null=True)
+
+    class Meta:
+        model = CommitmentUpdate
+        fields = ["date", "status", "progress", "note", "source"]
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    due_on = PartialDateField("due_on", "due_precision")
+    status = serializers.ChoiceField(choices=MilestoneStatus.choices, help_text="Its latest update's.")
+    overdue = serializers.SerializerMethodField(
+        help_text="Its due date (the whole month or year, for a partial one) has passed and it is not met."
+    )
+    updates = CommitmentUpdateSerializer(many=True, help_text="What sources said of its progress, oldest first.")
 
     class Meta:
         model = Commitment
-        fields = ["description", "quantity", "unit", "due_on", "status"]
+        fields = ["description", "quantity", "unit", "due_on", "status", "overdue", "updates"]
+        # Computed when read (they depend on today): agreements/children.py leaves them to Python.
+        read_time = {"overdue": lambda item: overdue_text(item["due_on"], item["status"])}
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, commitment):
+        return is_overdue(commitment.due_on, commitment.due_precision, commitment.status)
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -145,6 +216,19 @@ class AgreementSerializer(serializers.ModelSerializer):
     parties = PartySerializer(many=True)
     commitments = CommitmentSerializer(many=True)
     sources = SourceSerializer(source="citations", many=True)
+    status_history = StatusEntrySerializer(
+        source="status_entries", many=True, help_text="The dated steps of the deal's life, oldest first."
+    )
+    last_verified_on = serializers.DateField(
+        allow_null=True, help_text="The day staff last checked the record against its sources."
+    )
+    news_since = serializers.SerializerMethodField(
+        help_text="The date of the newest dated fact on the record (signature, status entry, commitment update), "
+        "to the precision its source gives: no news since then. Null when nothing is dated."
+    )
+    stale = serializers.SerializerMethodField(
+        help_text="Never verified, or last verified more than REGISTER_STALE_AFTER_DAYS (180) days ago."
+    )
     url = serializers.SerializerMethodField(help_text="The public page.")
 
     class Meta:
@@ -163,8 +247,20 @@ class AgreementSerializer(serializers.ModelSerializer):
             "parties",
             "commitments",
             "sources",
+            "status_history",
+            "last_verified_on",
+            "news_since",
+            "stale",
             "url",
         ]
+
+    @extend_schema_field({"type": "string", "nullable": True, "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"})
+    def get_news_since(self, agreement):
+        return agreement_news_since(agreement)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_stale(self, agreement):
+        return is_stale(agreement.last_verified_on)
 
     @extend_schema_field(ValueSerializer(allow_null=True))
     def get_value(self, agreement):

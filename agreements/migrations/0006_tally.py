@@ -6,11 +6,13 @@ from agreements import tally
 
 
 def install(apps, schema_editor):
-    tally.create(schema_editor.connection)
+    # The table only: a later migration installs the triggers of its day (agreements/derived.py).
+    tally.create_table(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    tally.drop(schema_editor.connection)
+    tally.uninstall(schema_editor.connection)
+    schema_editor.execute("DROP TABLE IF EXISTS agreements_tally")
 
 
 class Migration(migrations.Migration):

@@ -6,9 +6,9 @@ from agreements import tally
 
 
 def recreate(apps, schema_editor):
-    """The tally anew, with the moment each scope last changed (its rows and triggers rebuilt)."""
-    tally.drop(schema_editor.connection)
-    tally.create(schema_editor.connection)
+    """The tally anew, with the moment each scope last changed (its triggers come later: agreements/derived.py)."""
+    tally.uninstall(schema_editor.connection)
+    tally.create_table(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -4,11 +4,13 @@ from agreements import children
 
 
 def install(apps, schema_editor):
-    children.create(schema_editor.connection)
+    # The table only: a later migration installs the triggers of its day (agreements/derived.py).
+    children.create_table(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    children.drop(schema_editor.connection)
+    children.uninstall(schema_editor.connection)
+    schema_editor.execute(f"DROP TABLE IF EXISTS {children.TABLE}")
 
 
 class Migration(migrations.Migration):

@@ -4,11 +4,14 @@ from agreements import sqlite_search
 
 
 def install(apps, schema_editor):
-    sqlite_search.create(schema_editor.connection)
+    # The table only: a later migration installs the triggers of its day (agreements/derived.py).
+    sqlite_search.create_table(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    sqlite_search.drop(schema_editor.connection)
+    sqlite_search.uninstall(schema_editor.connection)
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(f"DROP TABLE IF EXISTS {sqlite_search.TABLE}")
 
 
 class Migration(migrations.Migration):

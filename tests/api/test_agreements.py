@@ -24,6 +24,10 @@ LIST_FIELDS = {
     "parties",
     "commitments",
     "sources",
+    "status_history",
+    "last_verified_on",
+    "news_since",
+    "stale",
     "url",
 }
 DETAIL_FIELDS = LIST_FIELDS | {"summary", "places", "entry_into_force_on", "expires_on", "relations"}
@@ -72,6 +76,8 @@ def test_agreement_in_list_has_every_field_of_the_contract(client, db):
             "unit": "units",
             "due_on": "2027-12-31",
             "status": "scheduled",
+            "overdue": False,
+            "updates": [],
         }
     ]
     (source,) = row["sources"]

@@ -71,7 +71,7 @@ def test_each_detail_is_exactly_what_the_detail_serializer_writes(client, regist
 def test_the_dataset_lists_exactly_as_the_serializer_writes_it(client, register):
     results = assert_list_matches_serializer(client)
 
-    assert len(results) == 20
+    assert len(results) == 22
     assert any(row["commitments"] for row in results)
     assert any(source["disputes"] for row in results for source in row["sources"])
 

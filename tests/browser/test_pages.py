@@ -107,7 +107,7 @@ def test_unpublished_agreements_stay_out_of_the_browser(page, register):
 
     page.goto("/agreements/?page_size=100")
     titles = _titles(page)
-    assert len(titles) == 20
+    assert len(titles) == 22
     assert draft.title not in titles
     assert in_review.title not in titles
     page.goto("/agreements/?q=locomotive")

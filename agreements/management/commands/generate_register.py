@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from agreements import children, sqlite_search, tally
+from agreements import derived
 from agreements.models import (
     Agreement,
     Citation,
@@ -98,7 +98,17 @@ CITATION_COLUMNS = [
     "claim_approximate",
     "disputes",
 ]
-COMMITMENT_COLUMNS = ["agreement_id", "position", "description", "quantity", "unit", "due_on", "status", "source_id"]
+COMMITMENT_COLUMNS = [
+    "agreement_id",
+    "position",
+    "description",
+    "quantity",
+    "unit",
+    "due_on",
+    "due_precision",
+    "status",
+    "source_id",
+]
 
 
 class Command(BaseCommand):
@@ -138,20 +148,16 @@ class Command(BaseCommand):
         started = time.monotonic()
         connection = connections[database]
         with transaction.atomic(using=database):
-            # The tally's, the children's and the search index's triggers would write once per row: off
-            # for the bulk load, then back on with every row rebuilt in one pass (in the same transaction).
-            tally.uninstall(connection)
-            children.uninstall(connection)
-            sqlite_search.uninstall(connection)
+            # The derived tables' triggers would write once per row: off for the bulk load, then back on with
+            # every row rebuilt in one pass (in the same transaction).
+            derived.uninstall_all(connection)
             if replace:
                 self.delete_synthetic(database)
             rng = random.Random(seed)  # noqa: S311 - synthetic data, the same for the same seed
             made = Generator(rng, database, batch_size).run(agreements)
             # bulk_create sends no signals: build the stored search documents (PostgreSQL) in one UPDATE.
             Agreement.objects.using(database).filter(slug__startswith=PREFIX).refresh_search_documents()
-            tally.install(connection)
-            children.install(connection)
-            sqlite_search.install(connection)
+            derived.install_all(connection)
         # Fresh statistics for the planner after a bulk load: without them SQLite may drive a correlated
         # EXISTS through the low-selectivity state index (measured: 2.6 s instead of 9 ms at 100,000 rows).
         with connection.cursor() as cursor:
@@ -159,7 +165,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {made['agreements']:,} synthetic agreements with {made['parties']:,} parties, "
-                f"{made['citations']:,} citations of {made['sources']:,} sources, {made['commitments']:,} commitments, "
+                f"{made['citations']:,} citations of {made['sources']:,} sources, {made['commitments']:,} commitments "
+                f"({made['commitment_updates']:,} updates), {made['status_entries']:,} status entries, "
                 f"{made['organizations']:,} organisations, {made['events']} events and {made['groups']} groups "
                 f"in {time.monotonic() - started:.1f} s."
             )
@@ -254,8 +261,9 @@ class Generator:
             self.insert_rows(Commitment, COMMITMENT_COLUMNS, committed)
             citations += len(cited)
             commitments += len(committed)
-        # The ids were given explicitly: PostgreSQL's sequence must move past them (SQLite's moves itself).
         connection = connections[self.database]
+        follow_up = self.follow_up(connection, first_id, len(sources))
+        # The ids were given explicitly: PostgreSQL's sequence must move past them (SQLite's moves itself).
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), [Agreement]):
                 cursor.execute(statement)
@@ -265,10 +273,40 @@ class Generator:
             "sources": len(sources),
             "citations": citations,
             "commitments": commitments,
+            **follow_up,
             "organizations": len(organizations),
             "events": len(events),
             "groups": len(groups),
         }
+
+    def follow_up(self, connection, first_id, source_count):
+        """A status entry for each signed agreement (its status, on its signature date) and an update for
+        every other commitment (its status, half its quantity done), each citing a synthetic source: in two
+        statements over the rows just written, the ids being the database's."""
+        # The tables' own names and constants of this module; the first id is bound (so a % is written %%).
+        source = (
+            f"(SELECT MIN(id) FROM agreements_source WHERE key LIKE '{PREFIX}%%') "  # noqa: S608
+            f"+ ({{}} %% {max(1, source_count)})"
+        )
+        statements = {
+            "status_entries": (
+                "INSERT INTO agreements_statusentry (agreement_id, status, date, date_precision, source_id, note) "  # noqa: S608
+                f"SELECT a.id, a.status, a.signed_on, 'day', {source.format('a.id')}, 'Synthetic status report' "
+                "FROM agreements_agreement a WHERE a.id >= %s AND a.signed_on IS NOT NULL"
+            ),
+            "commitment_updates": (
+                "INSERT INTO agreements_commitmentupdate (commitment_id, status, date, date_precision, progress, "  # noqa: S608
+                f"source_id, note) SELECT m.id, m.status, m.due_on, 'day', m.quantity / 2, {source.format('m.id')}, "
+                "'Synthetic progress report' FROM agreements_commitment m "
+                "WHERE m.agreement_id >= %s AND m.due_on IS NOT NULL AND m.id %% 2 = 0"
+            ),
+        }
+        made = {}
+        with connection.cursor() as cursor:
+            for name, statement in statements.items():
+                cursor.execute(statement, [first_id])
+                made[name] = cursor.rowcount
+        return made
 
     def insert_rows(self, model, columns, rows):
         """Rows of a child table in one executemany: several an agreement, where bulk_create's per-field
@@ -307,7 +345,8 @@ class Generator:
         return rows
 
     def commitments(self, agreement):
-        """(agreement, position, description, quantity, unit, due_on, status, source): none, one or two."""
+        """(agreement, position, description, quantity, unit, due_on, precision, status, source): none, one or
+        two."""
         rng = self.rng
         return [
             (
@@ -317,6 +356,7 @@ class Generator:
                 Decimal(rng.randrange(1, 500)),
                 rng.choice(UNITS),
                 self.adapt_date(self.date()),
+                "day",
                 rng.choice(MILESTONE_STATUSES),
                 None,
             )
@@ -339,6 +379,9 @@ class Generator:
 
     def date(self):
         return datetime.date(2000, 1, 1) + datetime.timedelta(days=self.rng.randrange(0, 26 * 365))
+
+    def recent(self):
+        return datetime.date(2026, 12, 1) - datetime.timedelta(days=self.rng.randrange(0, 365))
 
     def agreement_columns(self):
         """The agreement table's columns, each with the value a new Agreement() would store when the
@@ -379,4 +422,6 @@ class Generator:
             "summary": f"Synthetic record: {verb} of {subject} in the {sector.name.lower()} sector.",
             "publication_state": state,
             "published_at": self.now if state == PUBLISHED else None,
+            # Most checked within the last year, some never: about a third stale.
+            "last_verified_on": None if rng.random() < 0.1 else self.adapt_date(self.recent()),
         }

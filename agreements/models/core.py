@@ -5,6 +5,7 @@
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
@@ -130,6 +131,30 @@ def format_partial_date(value, precision):
     if precision == DatePrecision.MONTH:
         return f"{value.year:04d}-{value.month:02d}"
     return value.isoformat()
+
+
+def partial_date_error(value, precision):
+    """Why `value` cannot stand for a date known to `precision`, or None: a month is entered as its first
+    day, a year as the first of January (so that dates sort and compare by their beginning)."""
+    if value is None:
+        return None
+    if precision == DatePrecision.MONTH and value.day != 1:
+        return "A date known to the month is entered as the first of that month."
+    if precision == DatePrecision.YEAR and (value.month, value.day) != (1, 1):
+        return "A date known to the year is entered as the first of January."
+    return None
+
+
+def period_end(value, precision):
+    """The last day a partial date can mean: 2026-07 ends on 31 July 2026, 2028 on 31 December 2028."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        following = value.replace(day=28) + timedelta(days=4)
+        return following - timedelta(days=following.day)
+    return value
 
 
 class NaturalKeySlugManager(models.Manager):
@@ -390,7 +415,7 @@ class AgreementQuerySet(models.QuerySet):
 
     def refresh_search_documents(self):
         """Rebuild the stored full-text document of these agreements (PostgreSQL; a no-op on SQLite)."""
-        from .search import refresh_search_documents
+        from ..search import refresh_search_documents
 
         return refresh_search_documents(self)
 
@@ -505,6 +530,13 @@ class Agreement(models.Model):
     value_basis = models.CharField("basis", max_length=12, choices=Basis.choices, default=Basis.ANNOUNCED)
     summary = models.TextField(blank=True)
     places = models.CharField(max_length=400, blank=True, help_text="Places named by the sources, separated by ';'.")
+    last_verified_on = models.DateField(
+        "last verified",
+        null=True,
+        blank=True,
+        help_text="The day staff last checked the record against its sources (stale after "
+        "REGISTER_STALE_AFTER_DAYS days).",
+    )
     publication_state = models.CharField(
         max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT, db_index=True
     )
@@ -610,18 +642,9 @@ class Agreement(models.Model):
             )
         if self.signed_on is None and self.signed_on_precision != DatePrecision.DAY:
             self.signed_on_precision = DatePrecision.DAY
-        if self.signed_on and self.signed_on_precision == DatePrecision.MONTH and self.signed_on.day != 1:
-            raise ValidationError({"signed_on": "A date known to the month is entered as the first of that month."})
-        if (
-            self.signed_on
-            and self.signed_on_precision == DatePrecision.YEAR
-            and (
-                self.signed_on.month,
-                self.signed_on.day,
-            )
-            != (1, 1)
-        ):
-            raise ValidationError({"signed_on": "A date known to the year is entered as the first of January."})
+        error = partial_date_error(self.signed_on, self.signed_on_precision)
+        if error:
+            raise ValidationError({"signed_on": error})
 
     def save(self, *args, **kwargs):
         if self.publication_state == PublicationState.PUBLISHED and self.published_at is None:
@@ -699,8 +722,16 @@ class Commitment(models.Model):
     description = models.CharField(max_length=400)
     quantity = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE)
     unit = models.CharField(max_length=60, blank=True)
-    due_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=14, choices=MilestoneStatus.choices, default=MilestoneStatus.SCHEDULED)
+    due_on = models.DateField(
+        null=True, blank=True, help_text='For a month or a year ("by 2028"), enter its first day and set the precision.'
+    )
+    due_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    status = models.CharField(
+        max_length=14,
+        choices=MilestoneStatus.choices,
+        default=MilestoneStatus.SCHEDULED,
+        help_text="Its latest update's, once it has updates.",
+    )
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="commitments")
 
     history = HistoricalRecords()
@@ -723,6 +754,18 @@ class Commitment(models.Model):
 
     def __str__(self):
         return self.description
+
+    def clean(self):
+        super().clean()
+        if self.due_on is None:
+            self.due_precision = DatePrecision.DAY
+        error = partial_date_error(self.due_on, self.due_precision)
+        if error:
+            raise ValidationError({"due_on": error})
+
+    @property
+    def due_display(self):
+        return format_partial_date(self.due_on, self.due_precision)
 
     def natural_key(self):
         return (*self.agreement.natural_key(), self.position)
@@ -747,6 +790,8 @@ class Citation(models.Model):
     disputes = models.BooleanField(
         default=False, help_text="This source disagrees with the register's figure; both are shown."
     )
+
+    history = HistoricalRecords()
 
     class CitationManager(models.Manager):
         def get_by_natural_key(self, agreement_slug, source_key, supports):
@@ -781,6 +826,8 @@ class Relation(models.Model):
     to_agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="relations_in")
     kind = models.CharField(max_length=12, choices=RelationKind.choices)
     note = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
 
     class RelationManager(models.Manager):
         def get_by_natural_key(self, from_slug, to_slug, kind):

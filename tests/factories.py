@@ -100,3 +100,23 @@ class CitationFactory(factory.django.DjangoModelFactory):
     agreement = factory.SubFactory(AgreementFactory)
     source = factory.SubFactory(SourceFactory)
     supports = models.Supports.RECORD
+
+
+class StatusEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.StatusEntry
+
+    agreement = factory.SubFactory(AgreementFactory)
+    status = models.Status.SIGNED
+    date = datetime.date(2025, 11, 6)
+    source = factory.SubFactory(SourceFactory)
+
+
+class CommitmentUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CommitmentUpdate
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    status = models.MilestoneStatus.SCHEDULED
+    date = datetime.date(2026, 3, 1)
+    source = factory.SubFactory(SourceFactory)

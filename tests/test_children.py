@@ -139,7 +139,7 @@ def test_emptying_a_child_table_at_once_leaves_the_list_right(client, two):
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction has deferred checks pending
-            cursor.execute("TRUNCATE agreements_commitment")
+            cursor.execute("TRUNCATE agreements_commitmentupdate, agreements_commitment")
             cursor.execute("SELECT count(*) FROM agreements_children")
             assert cursor.fetchone()[0] == 0
         else:

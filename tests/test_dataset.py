@@ -29,6 +29,7 @@ from agreements.models import (
     Status,
     StatusEntry,
 )
+from tests.test_hardening import flush
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "register.json"
 NOVEMBER = "tokayev-washington-2025-11"
@@ -565,7 +566,7 @@ def test_dumpdata_flush_loaddata_round_trip_gives_back_the_same_data(register, t
     dump_file = tmp_path / "round-trip.json"
     dump_file.write_text(json.dumps(before))
 
-    call_command("flush", interactive=False, verbosity=0)
+    flush()
     assert Agreement.objects.count() == 0
     call_command("loaddata", str(dump_file), verbosity=0)
 

@@ -47,7 +47,7 @@ from .models import (
     Status,
     followup,
 )
-from .resources import AgreementResource, TextOnlyXLSX
+from .resources import AgreementResource, DefusedCSV, TextOnlyXLSX
 
 PUBLISH_PERMISSION = "agreements.publish_agreement"
 
@@ -218,8 +218,8 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         )
 
     resource_classes = [AgreementResource]
-    import_formats = [base_formats.CSV, base_formats.XLSX]
-    export_formats = [base_formats.CSV, TextOnlyXLSX]
+    import_formats = [DefusedCSV, base_formats.XLSX]
+    export_formats = [DefusedCSV, TextOnlyXLSX]
     list_display = [
         "title",
         "kind",

@@ -3,7 +3,6 @@ public change log (all published changes, and one record's)."""
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from . import links
 from .change_words import describe, published_changes
 from .models import Agreement, Organization, Party, Sector
 from .templatetags.register_tags import format_money
@@ -34,7 +34,7 @@ class TextSummaryAtom1Feed(Atom1Feed):
 
 
 class LatestAgreementsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextSummaryAtom1Feed
     author_name = "kzdeals"
 
     def title(self, obj=None):
@@ -43,8 +43,15 @@ class LatestAgreementsFeed(Feed):
     def subtitle(self, obj=None):
         return _("Agreements between Kazakhstan and the United States, newest published first.")
 
+    # Links and ids are absolute on SITE_URL: Django would otherwise complete them with the request's Host.
     def link(self, obj=None):
-        return reverse("agreements:agreement-list")
+        return links.absolute_url(reverse("agreements:agreement-list"))
+
+    def feed_url(self, obj=None):
+        return links.absolute_url(reverse("agreements:feed"))
+
+    def item_link(self, item):
+        return links.absolute_url(item.get_absolute_url())
 
     def agreements(self, obj):
         return Agreement.objects.public().select_related("sector", "group")
@@ -91,7 +98,10 @@ class OrganizationFeed(LatestAgreementsFeed):
         return _("kzdeals: agreements of %(name)s") % {"name": obj.name}
 
     def link(self, obj=None):
-        return obj.get_absolute_url()
+        return links.absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj=None):
+        return links.absolute_url(reverse("agreements:organization-feed", args=[obj.slug]))
 
     def agreements(self, obj):
         return super().agreements(obj).filter(Exists(Party.objects.filter(agreement=OuterRef("pk"), organization=obj)))
@@ -105,15 +115,13 @@ class SectorFeed(LatestAgreementsFeed):
         return _("kzdeals: agreements in %(name)s") % {"name": obj.name}
 
     def link(self, obj=None):
-        return obj.get_absolute_url()
+        return links.absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj=None):
+        return links.absolute_url(reverse("agreements:sector-feed", args=[obj.slug]))
 
     def agreements(self, obj):
         return super().agreements(obj).filter(sector=obj)
-
-
-def on_site(path):
-    """An absolute link on SITE_URL: never on the request's Host, which the client chooses."""
-    return f"{settings.SITE_URL}{path}"
 
 
 class ChangesFeed(Feed):
@@ -131,10 +139,10 @@ class ChangesFeed(Feed):
         return _("Every change to a published record of the register, field by field, newest first.")
 
     def link(self, obj=None):
-        return on_site(reverse("agreements:changes"))
+        return links.absolute_url(reverse("agreements:changes"))
 
     def feed_url(self, obj=None):
-        return on_site(reverse("agreements:changes-feed"))
+        return links.absolute_url(reverse("agreements:changes-feed"))
 
     def items(self, obj=None):
         return describe(published_changes(obj)[:FEED_SIZE])
@@ -146,11 +154,11 @@ class ChangesFeed(Feed):
         return entry.as_text()
 
     def item_link(self, entry):
-        return on_site(entry.agreement.get_absolute_url())
+        return links.absolute_url(entry.agreement.get_absolute_url())
 
     def item_guid(self, entry):
         # The record's link is shared by all its versions: each version needs an id of its own.
-        return on_site(f"{reverse('agreements:changes')}#version-{entry.version.pk}")
+        return links.absolute_url(f"{reverse('agreements:changes')}#version-{entry.version.pk}")
 
     def item_pubdate(self, entry):
         return entry.at
@@ -172,7 +180,7 @@ class AgreementChangesFeed(ChangesFeed):
         return _("Every change to this published record, field by field, newest first.")
 
     def link(self, obj=None):
-        return on_site(f"{reverse('agreements:changes')}?{urlencode({'agreement': obj.slug})}")
+        return links.absolute_url(f"{reverse('agreements:changes')}?{urlencode({'agreement': obj.slug})}")
 
     def feed_url(self, obj=None):
-        return on_site(reverse("agreements:agreement-feed", args=[obj.slug]))
+        return links.absolute_url(reverse("agreements:agreement-feed", args=[obj.slug]))

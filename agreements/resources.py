@@ -25,8 +25,9 @@ A backslash keeps a ";", "|" or "\\" that belongs to a name. When a row has one 
 the agreement's parties of that side (or its citations, or its timeline) become exactly the file's
 list: items that are not listed are removed, listed items are added or updated (a citation's claim
 is kept). A file without the column leaves them alone. `last_verified_on` is a date (YYYY-MM-DD). The
-export writes the same columns, so an exported file imports back to the same data; in a workbook, text
-that starts with "=" is a text cell, not a formula (`TextOnlyXLSX`).
+export writes the same columns, so an exported file imports back to the same data: in a workbook, text
+that starts with "=" is a text cell, not a formula (`TextOnlyXLSX`); in a CSV file, text that a
+spreadsheet would run gets a leading apostrophe, which the import takes off again (`DefusedCSV`).
 """
 
 import datetime
@@ -35,12 +36,17 @@ import re
 from collections import defaultdict, namedtuple
 
 import openpyxl
+import tablib
+from diff_match_patch import diff_match_patch
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils.encoding import force_str
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
+from .exports.tabular import FORMULA_PREFIXES
 from .flattened import STATUS_HISTORY_FORMAT, join_items, split_items, status_history_text
 from .models import (
     Agreement,
@@ -354,6 +360,36 @@ def repeated_slug_message(numbers):
     return f"slug appears {times} in this file: rows {rows}."
 
 
+DIFF_PARTS = {
+    diff_match_patch.DIFF_INSERT: "<ins>{}</ins>",
+    diff_match_patch.DIFF_DELETE: "<del>{}</del>",
+    diff_match_patch.DIFF_EQUAL: "<span>{}</span>",
+}
+
+
+class StylelessDiff(resources.Diff):
+    """The import preview's changes as import-export shows them, with `<ins>` and `<del>` but without the
+    style attributes that diff_match_patch writes (the CSP blocks them; import-export's import.css
+    colours both). Each part is escaped by `format_html`."""
+
+    def as_html(self):
+        matcher = diff_match_patch()
+        cells = []
+        for before, after in zip(self.left, self.right, strict=False):
+            if before != after and self.new:
+                before = ""
+            diff = matcher.diff_main(force_str(before), force_str(after))
+            matcher.diff_cleanupSemantic(diff)
+            parts = (format_html(DIFF_PARTS[op], part_html(text)) for op, text in diff if text)
+            cells.append(format_html_join("", "{}", ((part,) for part in parts)))
+        return cells
+
+
+def part_html(text):
+    """A changed part, escaped, its line breaks shown as diff_match_patch shows them."""
+    return format_html_join(format_html("{}<br>", "\N{PILCROW SIGN}"), "{}", ((line,) for line in text.split("\n")))
+
+
 class AgreementResource(resources.ModelResource):
     signed_on = fields.Field(attribute="signed_on", column_name="signed_on", widget=IsoDateWidget())
     entry_into_force_on = fields.Field(
@@ -405,6 +441,9 @@ class AgreementResource(resources.ModelResource):
         use_transactions = True
         skip_unchanged = True
         report_skipped = True
+
+    def get_diff_class(self):
+        return StylelessDiff
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # All or nothing: a file with one invalid row changes nothing, whoever calls the import.
@@ -612,3 +651,50 @@ class TextOnlyXLSX(base_formats.XLSX):
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
+
+
+# What gets the apostrophe: what a spreadsheet runs, and text that already starts with one, so that the
+# import can take exactly one off and give back what was written.
+DEFUSED_PREFIXES = (*FORMULA_PREFIXES, "'")
+
+
+def defuse(value):
+    return f"'{value}" if isinstance(value, str) and value.startswith(DEFUSED_PREFIXES) else value
+
+
+def restore(value):
+    """`defuse` undone: only an apostrophe that `defuse` could have written comes off."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(DEFUSED_PREFIXES):
+        return value[1:]
+    return value
+
+
+def mapped(dataset, function):
+    return tablib.Dataset(*([function(value) for value in row] for row in dataset), headers=dataset.headers)
+
+
+class DefusedCSV(base_formats.CSV):
+    """CSV in which no cell starts a formula (`=HYPERLINK(...)`, `+cmd|...`, `@SUM`, `-2+3`, a leading
+    tab or CR): such text is written with a leading apostrophe, as the public CSV export writes it,
+    so a spreadsheet shows it as text. Text that starts with an apostrophe gets one more. The import
+    takes one off again, so an exported file imports back to the same data.
+
+    The uploaded file is read as bytes (the admin then hands over no encoding: UTF-8, with or without
+    a byte-order mark): read as text, a CR in a cell would come back as LF.
+    """
+
+    ENCODING = "utf-8-sig"
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(mapped(dataset, defuse), **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.ENCODING)
+        return mapped(super().create_dataset(in_stream, **kwargs), restore)

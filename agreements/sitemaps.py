@@ -4,12 +4,23 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, OuterRef, Value
 from django.urls import reverse
 
+from . import links
 from .models import Agreement, Event, Organization, Party, PublicationState, Sector
 
 PUBLISHED = Value(PublicationState.PUBLISHED)
 
 
-class StaticSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """Locations on SITE_URL: Django's view hands every section the request's scheme and Host."""
+
+    def get_protocol(self, protocol=None):
+        return links.site_scheme_and_host()[0]
+
+    def get_domain(self, site=None):
+        return links.site_scheme_and_host()[1]
+
+
+class StaticSitemap(SiteSitemap):
     changefreq = "daily"
 
     def items(self):
@@ -19,7 +30,7 @@ class StaticSitemap(Sitemap):
         return reverse(item)
 
 
-class AgreementSitemap(Sitemap):
+class AgreementSitemap(SiteSitemap):
     changefreq = "weekly"
 
     def items(self):
@@ -33,7 +44,7 @@ def _with_public(model, link):
     return model.objects.filter(Exists(Agreement.objects.public().filter(**{link: OuterRef("pk")}))).order_by("slug")
 
 
-class OrganizationSitemap(Sitemap):
+class OrganizationSitemap(SiteSitemap):
     changefreq = "weekly"
 
     def items(self):
@@ -42,14 +53,14 @@ class OrganizationSitemap(Sitemap):
         ).order_by("slug")
 
 
-class EventSitemap(Sitemap):
+class EventSitemap(SiteSitemap):
     changefreq = "weekly"
 
     def items(self):
         return _with_public(Event, "event")
 
 
-class SectorSitemap(Sitemap):
+class SectorSitemap(SiteSitemap):
     changefreq = "weekly"
 
     def items(self):

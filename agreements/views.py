@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
+from . import links
 from .api.pagination import CountedPaginator
 from .caching import cached_scorecards, cached_totals
 from .change_words import describe, published_changes
@@ -516,6 +517,6 @@ def robots_txt(request):
         "User-agent: *",
         "Allow: /",
         f"Disallow: {reverse('admin:index')}",
-        f"Sitemap: {request.build_absolute_uri(reverse('agreements:sitemap'))}",
+        f"Sitemap: {links.absolute_url(reverse('agreements:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

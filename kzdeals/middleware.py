@@ -5,6 +5,7 @@ import time
 
 from django.conf import settings
 from django.middleware.security import SecurityMiddleware
+from django.utils.log import log_message
 
 logger = logging.getLogger("kzdeals.requests")
 
@@ -13,6 +14,10 @@ API_PREFIX = "/api/"
 
 class RequestLogMiddleware:
     """Logs `METHOD path status duration` at INFO once per request (the query string is left out).
+
+    The method and path come from the client: like Django's own request logging, they go through
+    `log_message`, which writes them with `unicode_escape`, so a `%0a`, `%0d` or `%00` in a URL shows
+    as `\\n`, `\\r` or `\\x00` and can neither start a forged line nor make the log binary.
 
     First in MIDDLEWARE, so the duration covers the whole stack and whitenoise's static answers are
     logged too; an exception further in has already become a 500 answer by the time it gets here.
@@ -25,18 +30,17 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
-        logger.info(
+        log_message(
+            logger,
             "%s %s %s %.1fms",
             request.method,
             request.path,
             response.status_code,
             duration_ms,
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status_code": response.status_code,
-                "duration_ms": round(duration_ms, 1),
-            },
+            level="info",
+            request=request,
+            status_code=response.status_code,
+            duration_ms=round(duration_ms, 1),
         )
         return response
 

@@ -5,8 +5,10 @@ production (debug off) fails loudly at start-up instead of running half-secured.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Inside CORS, so a 429 carries its headers too; before anything else that answers an API request.
+    "agreements.api.throttling.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,10 +153,8 @@ AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
-if BEHIND_PROXY:
-    # The proxy must overwrite X-Forwarded-For (nginx: `proxy_set_header X-Forwarded-For $remote_addr`),
-    # or a client could pick the address its failures are counted against.
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address the API rate limit counts too: X-Forwarded-For only with BEHIND_PROXY.
+AXES_CLIENT_IP_CALLABLE = "kzdeals.clients.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -186,7 +188,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Every absolute URL the site writes starts here (agreements/links.py), never with the request's Host.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.path or _site.query or _site.fragment:
+    raise ImproperlyConfigured(f"SITE_URL must be http(s)://host[:port] with no path, not {SITE_URL!r}")
 
 # OCDS ocids start with a prefix registered with the Open Contracting Partnership; this default is
 # a placeholder until the register has one.
@@ -216,14 +222,17 @@ else:
 # without a shared cache: a per-process cache could not hear about a save made in another process.
 REGISTER_CACHE_TIMEOUT = int(os.environ.get("REGISTER_CACHE_TIMEOUT", "300" if REDIS_URL else "0"))
 
+# Requests a client may make under /api/ (agreements/api/throttling.py), in DRF's notation.
+API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "120/minute")
+if not re.fullmatch(r"[0-9]+/(s|m|h|d)[a-z]*", API_THROTTLE_ANON):
+    raise ImproperlyConfigured(f"API_THROTTLE_ANON must be a rate such as 120/minute, not {API_THROTTLE_ANON!r}")
+
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_THROTTLE_ANON", "120/minute")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -248,6 +257,8 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
+# So that a page calling the API from another origin can pace itself.
+CORS_EXPOSE_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]
 
 # Content-Security-Policy (django-csp 4): nothing inline unless it carries this request's nonce
 # (`{{ request.csp_nonce }}`); the nonce is in the header only on answers whose template used it.

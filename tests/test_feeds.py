@@ -2,13 +2,17 @@
 
 import datetime
 from decimal import Decimal
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
+import feedparser
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement
+from tests import hostile
 from tests.factories import AgreementFactory, GroupFactory, OrganizationFactory, PartyFactory, SectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,12 +66,12 @@ def test_feeds_are_linked_from_the_pages(client):
     sector = SectorFactory(slug="rail")
     PartyFactory(organization=organization, agreement=AgreementFactory(sector=sector))
     home = client.get(reverse("agreements:home")).content.decode()
-    feed_url = f"http://testserver{reverse('agreements:feed')}"
+    feed_url = f"{settings.SITE_URL}{reverse('agreements:feed')}"
     assert f'type="application/atom+xml" title="Newly published agreements" href="{feed_url}"' in home
     org_page = client.get(organization.get_absolute_url()).content.decode()
-    assert f'href="http://testserver{reverse("agreements:organization-feed", args=["ktz"])}"' in org_page
+    assert f'href="{settings.SITE_URL}{reverse("agreements:organization-feed", args=["ktz"])}"' in org_page
     sector_page = client.get(sector.get_absolute_url()).content.decode()
-    assert f'href="http://testserver{reverse("agreements:sector-feed", args=["rail"])}"' in sector_page
+    assert f'href="{settings.SITE_URL}{reverse("agreements:sector-feed", args=["rail"])}"' in sector_page
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -86,3 +90,65 @@ def test_feed_query_counts_are_constant(client, django_assert_max_num_queries, r
     ):
         with django_assert_max_num_queries(3):
             assert client.get(url).status_code == 200
+
+
+# --- editors' text reaches feed readers as text -------------------------------------------------------
+
+
+class MarkupFinder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+
+def live_markup(detail):
+    """The elements a reader would build from a feed text construct: none unless it is sent as HTML."""
+    if detail["type"] not in ("text/html", "application/xhtml+xml"):
+        return []
+    finder = MarkupFinder()
+    finder.feed(detail["value"])
+    return finder.tags
+
+
+def parsed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    # Unsanitised, as a reader that trusts the feed's `type` would take it.
+    return feedparser.parse(response.content, sanitize_html=False)
+
+
+@pytest.mark.parametrize("text", hostile.MARKUP)
+def test_feeds_hand_editors_text_to_readers_as_text(client, text):
+    organization = OrganizationFactory(slug="org", name=f"Org {text}")
+    sector = SectorFactory(slug="sec", name=f"Sector {text}")
+    grouped = AgreementFactory(
+        title=f"Grouped {text}", sector=sector, group=GroupFactory(name=f"Group {text}"), value_amount=None
+    )
+    own = AgreementFactory(title=f"Own {text}", sector=sector, summary=f"Summary {text}")
+    for agreement in (grouped, own):
+        PartyFactory(organization=organization, agreement=agreement)
+
+    for url in (
+        reverse("agreements:feed"),
+        reverse("agreements:organization-feed", args=["org"]),
+        reverse("agreements:sector-feed", args=["sec"]),
+    ):
+        feed = parsed(client, url)
+        assert not feed.bozo, feed.bozo_exception
+        details = [feed.feed.title_detail, feed.feed.subtitle_detail]
+        for entry in feed.entries:
+            details += [entry.title_detail, entry.summary_detail]
+            assert [tag.term for tag in entry.tags] == [sector.name]
+        assert all(live_markup(detail) == [] for detail in details), [(d.type, d.value) for d in details]
+        texts = {entry.title: entry.summary for entry in feed.entries}
+        # The reader shows exactly what the editor typed, once decoded: nothing lost, nothing added.
+        assert texts[own.title].endswith(f". Summary {text}")
+        assert f"(Group {text})" in texts[grouped.title]
+        assert f"Sector {text}" in texts[own.title]
+    assert feed.feed.title == f"kzdeals: agreements in Sector {text}"
+    assert parsed(client, reverse("agreements:organization-feed", args=["org"])).feed.title == (
+        f"kzdeals: agreements of Org {text}"
+    )

@@ -318,15 +318,14 @@ def test_the_fifth_failure_shows_the_lockout_page(client, editor, settings):
 
 
 def test_behind_a_proxy_the_lockout_counts_the_forwarded_address():
-    script = SETTING.format("AXES_IPWARE_META_PRECEDENCE_ORDER")
-    assert run_python(["-c", script], DJANGO_BEHIND_PROXY="true").stdout.split("\n")[-2] == (
-        "['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR']"
-    )
-    assert run_python(["-c", script], DJANGO_BEHIND_PROXY="").stdout.split("\n")[-2] == "('REMOTE_ADDR',)"
+    script = SETTING.format("BEHIND_PROXY, settings.AXES_CLIENT_IP_CALLABLE")
+    expected = "{} kzdeals.clients.client_address"
+    assert run_python(["-c", script], DJANGO_BEHIND_PROXY="true").stdout.split("\n")[-2] == expected.format(True)
+    assert run_python(["-c", script], DJANGO_BEHIND_PROXY="").stdout.split("\n")[-2] == expected.format(False)
 
 
 def test_behind_a_proxy_two_clients_do_not_lock_each_other_out(client, editor, settings):
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    settings.BEHIND_PROXY = True
     settings.AXES_FAILURE_LIMIT = 2
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     for _ in range(2):

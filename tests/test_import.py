@@ -1,9 +1,11 @@
 """CSV/XLSX import: rows become drafts with their parties and sources, a slug updates its record, one bad
 row changes nothing, and an exported file imports back to the same data."""
 
+import csv
 import datetime
 import io
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import openpyxl
 import pytest
@@ -11,9 +13,12 @@ import tablib
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
+from agreements.exports.tabular import FORMULA_PREFIXES
 from agreements.models import Agreement, Citation, Party, PublicationState, Role, Side, Supports
-from agreements.resources import AgreementResource
+from agreements.resources import AgreementResource, DefusedCSV
+from tests import hostile
 from tests.factories import (
     AgreementFactory,
     CitationFactory,
@@ -684,3 +689,85 @@ def test_admin_export_and_import_keep_text_that_looks_like_a_formula(admin_clien
     )
     assert response.status_code == 302
     assert normalized() == expected
+
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example","Open")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1,2)",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+]
+# Text that really starts with an apostrophe: the import must not take it for one the export added.
+APOSTROPHES = ["'quoted", "''twice", "'=written so by hand"]
+
+
+def test_admin_csv_export_defuses_formulas_and_imports_back_to_the_same_data(admin_client, relations):
+    sector = SectorFactory(slug="-sector")
+    minus = OrganizationFactory(slug="-minus", country="KZ")
+    texts = FORMULAS + APOSTROPHES
+    for number, text in enumerate(texts):
+        agreement = AgreementFactory(slug=f"-{number}", sector=sector, title=text, summary=text, places=text)
+        # A party list's parts are trimmed (as the admin's form trims them): no leading tab or CR there.
+        PartyFactory(agreement=agreement, organization=minus, signed_by=text.strip(), signer_title=text.strip())
+    expected = normalized()
+
+    exported = admin_export(admin_client, "0").content
+    rows = list(csv.reader(io.StringIO(exported.decode(), newline="")))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)] == []
+    titles = [row[rows[0].index("title")] for row in rows[1:]]
+    assert sorted(titles) == sorted(f"'{text}" for text in texts)
+
+    Agreement.objects.all().delete()
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_import"),
+        {"format": "0", "import_file": SimpleUploadedFile("agreements.csv", exported)},
+    )
+    assert "confirm_form" in response.context, row_errors(response.context["result"])
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_process_import"), response.context["confirm_form"].initial
+    )
+    assert response.status_code == 302
+    assert normalized() == expected
+    assert sorted(Agreement.objects.values_list("title", flat=True)) == sorted(texts)
+
+
+def test_a_hand_written_csv_keeps_an_apostrophe_that_no_export_would_have_added():
+    written = "\ufeffslug,title\r\nkept,'Ak Zhol\r\nspreadsheet,'=SUM(1;2)\r\nline,\"two\r\nlines\"\r\n".encode()
+    rows = DefusedCSV().create_dataset(written).dict
+    assert [row["title"] for row in rows] == ["'Ak Zhol", "=SUM(1;2)", "two\r\nlines"]
+    assert rows[0].keys() == {"slug", "title"}
+
+
+@pytest.mark.parametrize("text", hostile.MARKUP)
+def test_the_import_preview_shows_changes_escaped_and_without_style_attributes(admin_client, references, text):
+    AgreementFactory(slug="changed", title="Old title", summary="line one", sector=references[0])
+    rows = [
+        ["changed", f"New {text}", "agreement", "signed", "transport", f"line one\nline {text}"],
+        ["added", text, "agreement", "signed", "transport", ""],
+    ]
+    data = tablib.Dataset(*rows, headers=["slug", "title", "kind", "status", "sector", "summary"])
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_import"),
+        {"format": "0", "import_file": upload(data.export("csv"))},
+    )
+    assert "confirm_form" in response.context, row_errors(response.context["result"])
+    preview = response.content.decode().split('<table class="import-preview">')[1].split("</table>")[0]
+    assert "style=" not in preview
+    tags = Tags()
+    tags.feed(preview)
+    assert tags.seen <= {"thead", "tr", "th", "td", "ins", "del", "span", "br"}
+    assert f"<ins>{escape(text)}</ins>" in preview
+    assert f"<del>Old title</del><ins>New {escape(text)}</ins>" in preview
+    assert f"<span>line one</span><ins>\N{PILCROW SIGN}<br>line {escape(text)}</ins>" in preview
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.seen = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.add(tag)

@@ -4,6 +4,7 @@ import re
 from xml.etree import ElementTree
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import AgreementFactory, EventFactory, PartyFactory
@@ -32,15 +33,15 @@ def test_every_page_has_title_description_canonical_and_open_graph(client, pages
         body = client.get(url).content.decode()
         assert re.search(r"<title>[^<]+ · kzdeals</title>", body), url
         assert re.search(r'<meta name="description" content="[^"]{20,}">', body), url
-        assert f'<link rel="canonical" href="http://testserver{url}">' in body, url
-        assert f'<meta property="og:url" content="http://testserver{url}">' in body, url
+        assert f'<link rel="canonical" href="{settings.SITE_URL}{url}">' in body, url
+        assert f'<meta property="og:url" content="{settings.SITE_URL}{url}">' in body, url
         assert '<meta property="og:title" content="' in body, url
         assert '<meta property="og:type" content="' in body, url
 
 
 def test_canonical_leaves_the_query_string_out(client):
     body = client.get(reverse("agreements:agreement-list"), {"q": "x"}).content.decode()
-    assert f'<link rel="canonical" href="http://testserver{reverse("agreements:agreement-list")}">' in body
+    assert f'<link rel="canonical" href="{settings.SITE_URL}{reverse("agreements:agreement-list")}">' in body
 
 
 def test_detail_title_is_the_agreement_title(client):
@@ -53,7 +54,7 @@ def test_sitemap_lists_home_lists_agreements_organisations_events_and_sectors(cl
     assert response.status_code == 200
     root = ElementTree.fromstring(response.content)  # noqa: S314 - our own response, built by Django
     locations = {element.text for element in root.iter(f"{SITEMAP}loc")}
-    assert {f"http://testserver{url}" for url in pages} <= locations
+    assert {f"{settings.SITE_URL}{url}" for url in pages} <= locations
 
 
 def test_robots_allows_all_disallows_admin_and_points_to_the_sitemap(client):
@@ -64,7 +65,7 @@ def test_robots_allows_all_disallows_admin_and_points_to_the_sitemap(client):
     assert "User-agent: *" in body
     assert "Allow: /" in body
     assert "Disallow: /admin/" in body
-    assert f"Sitemap: http://testserver{reverse('agreements:sitemap')}" in body
+    assert f"Sitemap: {settings.SITE_URL}{reverse('agreements:sitemap')}" in body
 
 
 def test_unknown_address_gets_the_site_404_page(client, settings):

@@ -9,9 +9,9 @@
 - `Cache-Control: public, max-age=60` for shared caches.
 - With REGISTER_CACHE_TIMEOUT on (a shared cache), a 200 is kept per full path and day (`stale`,
   `overdue` and the follow-up counts depend on the day) with the register version it was computed
-  under, and goes out again before any of the framework's work (one cache read, no SQL, no throttle:
-  it costs less than the throttle's own bookkeeping); any save changes the version, so every kept
-  answer is stale at once.
+  under, and goes out again before any of the framework's work (one cache read, no SQL; the rate
+  limit, a middleware, has counted it already); any save changes the version, so every kept answer is
+  stale at once.
 """
 
 import hashlib

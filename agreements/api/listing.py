@@ -21,6 +21,7 @@ import orjson
 from django.db import connections
 from django.urls import reverse
 
+from agreements import links
 from agreements.children import page_arrays
 from agreements.models import (
     Kind,
@@ -90,7 +91,7 @@ def page_ids(queryset):
     return queryset.values_list("pk", flat=True)
 
 
-def page_rows(ids, request, using="default"):
+def page_rows(ids, using="default"):
     """The list's JSON objects for a page of agreement ids, in their order: one statement, whose text
     depends only on the number of ids (the ORM builds only the ids' query, which is the costly part)."""
     if not ids:
@@ -101,7 +102,7 @@ def page_rows(ids, request, using="default"):
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
     # Every agreement's address differs only in its slug (letters, digits, - and _: nothing to quote).
     marker = "--slug--"
-    url = request.build_absolute_uri(reverse("agreements:agreement-detail", kwargs={"slug": marker}))
+    url = links.absolute_url(reverse("agreements:agreement-detail", kwargs={"slug": marker}))
     before, after = url.split(marker)
     return [row_object(rows[pk], before, after) for pk in ids if pk in rows]
 

@@ -8,6 +8,9 @@ import re
 
 from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from agreements import links
 
 from .errors import InvalidQuery
 
@@ -45,6 +48,24 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: [f"Must be a whole number from 1 to {self.max_page_size}."]}
             )
         return value
+
+    def get_next_link(self):
+        if not self.page.has_next():
+            return None
+        return replace_query_param(self.this_page_url(), self.page_query_param, self.page.next_page_number())
+
+    def get_previous_link(self):
+        if not self.page.has_previous():
+            return None
+        number = self.page.previous_page_number()
+        if number == 1:
+            return remove_query_param(self.this_page_url(), self.page_query_param)
+        return replace_query_param(self.this_page_url(), self.page_query_param, number)
+
+    def this_page_url(self):
+        """This page's address on SITE_URL: DRF's own links follow the request's Host, which the answer
+        cache would then hand to every later client."""
+        return links.absolute_url(self.request.get_full_path())
 
     def get_schema_operation_parameters(self, view):
         page, page_size = super().get_schema_operation_parameters(view)

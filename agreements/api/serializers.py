@@ -6,11 +6,11 @@ here says what state they are in.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agreements import links
 from agreements.models import (
     CENT,
     Agreement,
@@ -45,10 +45,6 @@ from agreements.tally import tallied_totals
 from .pagination import TOTALS_SCHEMA
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
-
-
-def absolute_url(serializer, obj):
-    return serializer.context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
 class ValueSerializer(serializers.Serializer):
@@ -278,7 +274,7 @@ class AgreementSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, agreement):
-        return absolute_url(self, agreement)
+        return links.absolute_url(agreement.get_absolute_url())
 
 
 class AgreementRefSerializer(serializers.ModelSerializer):
@@ -290,7 +286,7 @@ class AgreementRefSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, agreement):
-        return absolute_url(self, agreement)
+        return links.absolute_url(agreement.get_absolute_url())
 
 
 class RelationSerializer(serializers.Serializer):
@@ -319,14 +315,14 @@ class AgreementDetailSerializer(AgreementSerializer):
     @extend_schema_field(RelationSerializer(many=True))
     def get_relations(self, agreement):
         # The view prefetches only relations whose other end is public.
-        links = [
+        related = [
             {"kind": link.kind, "direction": "outgoing", "agreement": link.to_agreement}
             for link in agreement.relations_out.all()
         ] + [
             {"kind": link.kind, "direction": "incoming", "agreement": link.from_agreement}
             for link in agreement.relations_in.all()
         ]
-        return RelationSerializer(links, many=True, context=self.context).data
+        return RelationSerializer(related, many=True, context=self.context).data
 
 
 class PublicCountMixin(serializers.Serializer):
@@ -335,7 +331,7 @@ class PublicCountMixin(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj):
-        return absolute_url(self, obj)
+        return links.absolute_url(obj.get_absolute_url())
 
 
 class SectorSerializer(PublicCountMixin, serializers.ModelSerializer):
@@ -542,11 +538,6 @@ class EventDetailSerializer(WithTotalsMixin, EventSerializer):
         return {"documents": documents, "amount": amount, "currency": event.announced_currency, "itemised_share": share}
 
 
-def site_url(obj):
-    """The public address of `obj` on the site (SITE_URL), whatever host the request came to."""
-    return settings.SITE_URL + obj.get_absolute_url()
-
-
 class ChangedAgreementSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="The public page.")
 
@@ -556,7 +547,7 @@ class ChangedAgreementSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, agreement):
-        return site_url(agreement)
+        return links.absolute_url(agreement.get_absolute_url())
 
 
 # What a change says a field was or became: canonical text (a status code, a slug or a source's key, a

@@ -36,7 +36,6 @@ from .conditional import ConditionalGetMixin
 from .errors import InvalidQuery, null_character_errors
 from .pagination import AgreementPagination, Pagination
 from .renderers import JSONOnlyNegotiation, ORJSONRenderer
-from .throttling import AnonThrottle
 
 NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="No public record with this slug.")
 PAGE_NOT_FOUND = OpenApiResponse(serializers.ErrorSerializer, description="No such page of results.")
@@ -145,13 +144,13 @@ class QueryFilterBackend(DjangoFilterBackend):
 
 
 class PublicViewMixin(ConditionalGetMixin):
-    """Anonymous, read-only, JSON through orjson, throttled per client address, paginated, conditional GET."""
+    """Anonymous, read-only, JSON through orjson, paginated, conditional GET (the rate limit is
+    api/throttling.py's middleware)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
     renderer_classes = [ORJSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
-    throttle_classes = [AnonThrottle]
     pagination_class = Pagination
     filter_backends = []
 
@@ -222,7 +221,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         AgreementDetailSerializer (tests/api/test_listing.py). The query parameters of the list never hide a
         record asked for by slug."""
         own = get_object_or_404(Agreement.objects.public().values(*DETAIL_OWN), slug=self.lookup_value())
-        rows = listing.page_rows([own["id"]], request)
+        rows = listing.page_rows([own["id"]])
         if not rows:
             raise Http404  # unpublished between the two statements
         self.last_modified = own["updated_at"]
@@ -250,7 +249,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         self.last_modified = totals.last_modified
         self.paginator.known_count = totals.count
         ids = self.paginate_queryset(listing.page_ids(queryset))
-        data = listing.page_rows(ids, self.request, using=queryset.db)
+        data = listing.page_rows(ids, using=queryset.db)
         return self.paginator.get_paginated_response(data, totals=totals.as_dict())
 
 

@@ -5,9 +5,9 @@ describes exactly the rows the matching CSV download holds. Field names and orde
 columns (`tabular.*_COLUMNS`), which a test checks.
 """
 
-from django.conf import settings
 from django.urls import reverse
 
+from agreements import links
 from agreements.models import Basis, Kind, OrgType, Role, Side, Status, Supports
 
 from . import tabular
@@ -142,7 +142,7 @@ def descriptor(request):
     query = request.GET.urlencode()
     resources = []
     for name, url_name, title, fields, primary_key, foreign_keys in RESOURCES:
-        path = request.build_absolute_uri(reverse(url_name))
+        path = links.absolute_url(reverse(url_name))
         schema = {"fields": fields, "primaryKey": primary_key, "missingValues": [""]}
         if foreign_keys:
             schema["foreignKeys"] = foreign_keys
@@ -162,6 +162,6 @@ def descriptor(request):
         "profile": "tabular-data-package",
         "name": "kzdeals-agreements",
         "title": "Agreements between Kazakhstan and the United States",
-        "homepage": settings.SITE_URL + "/",
+        "homepage": links.absolute_url("/"),
         "resources": resources,
     }

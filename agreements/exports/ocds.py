@@ -39,6 +39,7 @@ import pycountry
 from django.conf import settings
 from django.db.models import Max
 
+from agreements import links
 from agreements.models import DatePrecision, MilestoneStatus, Role, Status, period_end
 
 from .tabular import iterate, with_citations, with_follow_up
@@ -254,9 +255,9 @@ def release_package_parts(queryset, request):
     queryset = with_follow_up(with_citations(queryset.with_relations()))
     last_change = queryset.order_by().aggregate(last=Max("updated_at"))["last"]
     header = {
-        "uri": request.build_absolute_uri(),
+        "uri": links.absolute_url(request.get_full_path()),
         "version": OCDS_VERSION,
         "publishedDate": timestamp(last_change or datetime.datetime.now(datetime.UTC)),
-        "publisher": {"name": "kzdeals", "uri": settings.SITE_URL + "/"},
+        "publisher": {"name": "kzdeals", "uri": links.absolute_url("/")},
     }
     return header, (release(agreement) for agreement in iterate(queryset))

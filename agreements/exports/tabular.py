@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from agreements import links
 from agreements.flattened import status_history_text
 from agreements.models import (
     Citation,
@@ -141,7 +142,7 @@ def signatory(party):
     return f"{party.signed_by} ({details})"
 
 
-def agreement_row(agreement, request):
+def agreement_row(agreement):
     parties = list(agreement.parties.all())
     group = agreement.group
     has_own_value = agreement.value_amount is not None
@@ -165,7 +166,7 @@ def agreement_row(agreement, request):
         "us_parties": [party.organization.name for party in parties if party.side == Side.US],
         "signatories": [signatory(party) for party in parties if party.signed_by],
         "places": agreement.place_list,
-        "url": request.build_absolute_uri(agreement.get_absolute_url()),
+        "url": links.absolute_url(agreement.get_absolute_url()),
         "status_history": StatusHistory.of(agreement),
         "last_verified_on": agreement.last_verified_on,
         "news_since": agreement_news_since(agreement),
@@ -173,9 +174,9 @@ def agreement_row(agreement, request):
     }
 
 
-def agreement_rows(queryset, request):
+def agreement_rows(queryset):
     for agreement in iterate(with_follow_up(queryset.with_relations())):
-        yield agreement_row(agreement, request)
+        yield agreement_row(agreement)
 
 
 def party_rows(queryset):

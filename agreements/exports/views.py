@@ -65,7 +65,7 @@ def streamed_csv(columns, rows, filename):
 
 @filtered
 def agreements_csv(request, queryset):
-    rows = tabular.agreement_rows(queryset, request)
+    rows = tabular.agreement_rows(queryset)
     return streamed_csv(tabular.AGREEMENT_COLUMNS, rows, "kzdeals-agreements.csv")
 
 
@@ -85,7 +85,7 @@ def agreements_xlsx(request, queryset):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("agreements")
     sheet.append(tabular.AGREEMENT_COLUMNS)
-    for row in tabular.agreement_rows(queryset, request):
+    for row in tabular.agreement_rows(queryset):
         sheet.append([tabular.xlsx_cell(row[column]) for column in tabular.AGREEMENT_COLUMNS])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -112,7 +112,7 @@ def streamed_json(chunks, status=200):
 @filtered
 def agreements_json(request, queryset):
     """Typed rows with the CSV's columns: amounts as decimal strings, lists as lists; streamed."""
-    rows = ({key: json_value(value) for key, value in row.items()} for row in tabular.agreement_rows(queryset, request))
+    rows = ({key: json_value(value) for key, value in row.items()} for row in tabular.agreement_rows(queryset))
     head = {"totals": queryset.totals().as_dict()}
     return streamed_json(streamed_json_object(head, "agreements", started(rows)))
 

@@ -4,10 +4,10 @@ writes them, and absolute URLs."""
 from decimal import Decimal
 
 from django import template
-from django.conf import settings
 from django.utils import formats
 from django.utils.html import format_html
 
+from agreements import links
 from agreements.models import DatePrecision, format_partial_date
 
 register = template.Library()
@@ -75,9 +75,7 @@ def percent(value):
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path=None):
     """An absolute URL for `path` (default: this page without its query string), for canonical and OG tags."""
-    request = context.get("request")
     if path is None:
+        request = context.get("request")
         path = request.path if request is not None else "/"
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return f"{settings.SITE_URL}{path}"
+    return links.absolute_url(path)

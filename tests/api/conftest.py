@@ -19,9 +19,8 @@ LIST_URL = "/api/v1/agreements/"
 
 
 @pytest.fixture(autouse=True)
-def _unthrottled(settings):
-    """A rate no test reaches, and an empty throttle history: the throttle test sets its own."""
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}
+def _fresh_cache(settings):
+    """No count of the rate limit and no kept answer from an earlier test."""
     cache.clear()
     yield
     cache.clear()

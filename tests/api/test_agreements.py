@@ -3,6 +3,8 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
+
 from agreements.models import Basis, DatePrecision, Kind, PublicationState, RelationKind, Status
 from tests.factories import AgreementFactory, EventFactory, GroupFactory, SectorFactory
 
@@ -93,7 +95,7 @@ def test_agreement_in_list_has_every_field_of_the_contract(client, db):
         "disputes": True,
     }
     assert source["url"].startswith("https://example.org/")
-    assert row["url"] == "http://testserver/agreements/locomotives/"
+    assert row["url"] == f"{settings.SITE_URL}/agreements/locomotives/"
 
 
 def test_publication_state_never_appears(client, db):
@@ -131,12 +133,16 @@ def test_detail_adds_summary_places_dates_and_relations(client, db):
         {
             "kind": "follows",
             "direction": "outgoing",
-            "agreement": {"slug": "earlier", "title": "Earlier", "url": "http://testserver/agreements/earlier/"},
+            "agreement": {"slug": "earlier", "title": "Earlier", "url": f"{settings.SITE_URL}/agreements/earlier/"},
         },
         {
             "kind": "amends",
             "direction": "incoming",
-            "agreement": {"slug": "amendment", "title": "Amendment", "url": "http://testserver/agreements/amendment/"},
+            "agreement": {
+                "slug": "amendment",
+                "title": "Amendment",
+                "url": f"{settings.SITE_URL}/agreements/amendment/",
+            },
         },
     ]
 

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement, Kind, Side, Status
@@ -137,7 +138,7 @@ def test_pages_link_to_each_other_and_keep_the_query(client, db):
     assert first["count"] == 5
     assert len(first["results"]) == 2
     assert first["previous"] is None
-    assert first["next"].startswith("http://testserver/api/v1/agreements/?")
+    assert first["next"].startswith(f"{settings.SITE_URL}/api/v1/agreements/?")
     assert "page=2" in first["next"]
     assert "page_size=2" in first["next"]
     assert "kind=contract" in first["next"]

@@ -84,7 +84,7 @@ def test_writes_are_refused(client, deal, method):
 
 
 def test_exceeding_the_anonymous_rate_gives_429(client, deal, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    settings.API_THROTTLE_ANON = "3/minute"
     cache.clear()
 
     statuses = [client.get(url).status_code for url in [LIST_URL, detail_url("deal"), "/api/v1/sectors/", LIST_URL]]
@@ -97,7 +97,7 @@ def test_exceeding_the_anonymous_rate_gives_429(client, deal, settings):
 
 
 def test_rate_counts_per_client_address(client, deal, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/minute"}}
+    settings.API_THROTTLE_ANON = "1/minute"
     cache.clear()
 
     assert client.get(LIST_URL, REMOTE_ADDR="192.0.2.1").status_code == 200

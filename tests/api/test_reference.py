@@ -3,6 +3,8 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
+
 from agreements.models import PublicationState
 from tests.factories import AgreementFactory, EventFactory, OrganizationFactory, PartyFactory, SectorFactory
 
@@ -39,7 +41,7 @@ def test_organization_list_and_detail(client, db):
         "wikidata_qid": "Q7958836",
         "registry_number": "",
         "agreement_count": 1,
-        "url": "http://testserver/organizations/wabtec/",
+        "url": f"{settings.SITE_URL}/organizations/wabtec/",
         "totals": {
             "count": 1,
             "valued": 1,
@@ -87,7 +89,7 @@ def test_event_list_and_detail(client, db):
     }
     assert detail["agreement_count"] == 2
     assert detail["totals"]["count"] == 2
-    assert detail["url"] == "http://testserver/events/washington-2025/"
+    assert detail["url"] == f"{settings.SITE_URL}/events/washington-2025/"
 
 
 def test_sector_list_and_detail(client, db):
@@ -100,7 +102,7 @@ def test_sector_list_and_detail(client, db):
 
     assert [(row["slug"], row["agreement_count"]) for row in listing["results"]] == [("agriculture", 0), ("energy", 1)]
     assert set(detail) == {"slug", "name", "agreement_count", "url", "totals"}
-    assert detail["url"] == "http://testserver/sectors/energy/"
+    assert detail["url"] == f"{settings.SITE_URL}/sectors/energy/"
 
 
 def test_unknown_reference_slug_is_a_json_404(client, db):

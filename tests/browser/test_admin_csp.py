@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 
 from tests.browser.conftest import csp_violations
-from tests.factories import AgreementFactory
+from tests.factories import AgreementFactory, SectorFactory
 
 
 def test_the_api_docs_render_swagger_ui_without_csp_violations(page, db):
@@ -41,4 +41,93 @@ def test_the_admin_login_and_changelist_break_no_csp_rule(page, db):
     page.locator("#result_list input.action-select").first.check()
     page.locator(".actions .action-counter").wait_for()
     assert "1 of 1 selected" in page.locator(".actions .action-counter").inner_text()
+    assert csp_violations(page) == []
+
+
+PASSWORD = "a long and good password"
+
+
+def sign_in(page):
+    get_user_model().objects.create_superuser("chief", "chief@example.org", PASSWORD)
+    page.goto("/admin/login/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("input[type=submit]").click()
+    assert page.url.endswith("/admin/")
+
+
+def field_boxes(page):
+    return page.locator('.selectable-field-export-row input[type="checkbox"]:not(.select-toggle)')
+
+
+def test_the_export_page_selects_and_clears_every_field_under_the_csp(page, db):
+    AgreementFactory(title="Locomotive supply")
+    sign_in(page)
+
+    response = page.goto("/admin/agreements/agreement/export/")
+    assert response.status == 200
+    assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+    boxes = field_boxes(page)
+    assert boxes.count() >= 20
+    toggle = page.get_by_label("Select all")
+    assert toggle.is_checked()
+
+    toggle.uncheck()
+    assert [box.is_checked() for box in boxes.all()] == [False] * boxes.count()
+    toggle.check()
+    assert [box.is_checked() for box in boxes.all()] == [True] * boxes.count()
+    assert csp_violations(page) == []
+
+    # The form still exports what is ticked.
+    page.locator("#id_format").select_option(label="csv")
+    with page.expect_download() as download:
+        page.locator("input[type=submit]").click()
+    assert "Locomotive supply" in download.value.path().read_text(encoding="utf-8")
+    assert csp_violations(page) == []
+
+
+def test_the_import_form_preview_and_confirmation_break_no_csp_rule(page, db, tmp_path):
+    SectorFactory(slug="transport")
+    sign_in(page)
+    upload = tmp_path / "agreements.csv"
+    upload.write_text("slug,title,kind,status,sector\r\nimported,Imported deal,contract,signed,transport\r\n")
+
+    response = page.goto("/admin/agreements/agreement/import/")
+    assert response.status == 200
+    page.locator("#id_import_file").set_input_files(upload)
+    page.locator("#id_format").select_option(label="csv")
+    with page.expect_navigation():
+        page.locator("input[type=submit]").click()
+    assert page.locator("table.import-preview").get_by_text("Imported deal").is_visible()
+    assert csp_violations(page) == []
+
+    with page.expect_navigation():
+        page.locator("input[name=confirm]").click()
+    assert page.url.endswith("/admin/agreements/agreement/")
+    assert page.locator("#result_list").get_by_text("Imported deal").is_visible()
+    assert csp_violations(page) == []
+
+
+def test_the_history_list_and_revert_form_break_no_csp_rule(page, db):
+    agreement = AgreementFactory(title="First title")
+    agreement.title = "Second title"
+    agreement.save()
+    sign_in(page)
+
+    response = page.goto(f"/admin/agreements/agreement/{agreement.pk}/history/")
+    assert response.status == 200
+    assert page.locator("#change-history").get_by_role("link", name="Second title").is_visible()
+    assert csp_violations(page) == []
+
+    oldest = agreement.history.order_by("history_date").first()
+    response = page.goto(f"/admin/agreements/agreement/{agreement.pk}/history/{oldest.history_id}/")
+    assert response.status == 200
+    assert page.locator("#id_title").input_value() == "First title"
+    assert csp_violations(page) == []
+
+    with page.expect_navigation():
+        page.locator("input[name=_save]").first.click()
+    agreement.refresh_from_db()
+    assert agreement.title == "First title"
     assert csp_violations(page) == []

@@ -2,6 +2,7 @@ import csv
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.urls import reverse
 
 from agreements.exports.tabular import AGREEMENT_COLUMNS, PARTY_COLUMNS, SOURCE_COLUMNS
@@ -49,7 +50,7 @@ def test_agreements_csv_row_says_who_signed_and_what_it_is_worth(client, db):
     assert row["us_parties"] == us.organization.name
     assert row["signatories"] == f"Ivan Ivanov (Chair, {kz.organization.name})"
     assert row["places"] == "Astana; Washington"
-    assert row["url"] == f"http://testserver/agreements/{deal.slug}/"
+    assert row["url"] == f"{settings.SITE_URL}/agreements/{deal.slug}/"
 
 
 def test_group_member_carries_the_group_value_not_its_own(client, db):

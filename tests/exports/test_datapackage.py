@@ -1,6 +1,7 @@
 import json
 
 import frictionless
+from django.conf import settings
 from django.urls import reverse
 
 from agreements.exports.tabular import AGREEMENT_COLUMNS, PARTY_COLUMNS, SOURCE_COLUMNS
@@ -30,7 +31,7 @@ def test_resources_point_at_the_csv_exports_of_the_same_selection(client, energy
     descriptor = get_descriptor(client, sector="energy", ordering="title")
     paths = {resource["name"]: resource["path"] for resource in descriptor["resources"]}
     assert paths == {
-        name: f"http://testserver{reverse(f'exports:{url_name}')}?sector=energy&ordering=title"
+        name: f"{settings.SITE_URL}{reverse(f'exports:{url_name}')}?sector=energy&ordering=title"
         for name, url_name in CSV_ENDPOINTS.items()
     }
 

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from agreements.models import DatePrecision, Status
@@ -54,7 +55,7 @@ def test_release_maps_an_agreement_to_a_contract(client, db, validator):
     deal = make_deal(summary="Locomotives for KTZ", entry_into_force_on=datetime.date(2025, 12, 1))
     package = get_package(client)
     assert package["version"] == "1.1"
-    assert package["uri"] == "http://testserver" + reverse("exports:ocds-release-package")
+    assert package["uri"] == settings.SITE_URL + reverse("exports:ocds-release-package")
     [release] = package["releases"]
     assert release["ocid"] == f"ocds-kzdeals-{deal.slug}"
     assert release["tag"] == ["award", "contract"]

@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.admin.checks import InlineModelAdminChecks
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db import router
-from django.db.models import BLANK_CHOICE_DASH, Exists, OuterRef
+from django.db.models import BLANK_CHOICE_DASH
 from django.forms.models import BaseInlineFormSet, BaseModelFormSet, modelform_defines_fields, modelformset_factory
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -23,7 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import changelog
-from .models import Agreement, Commitment, CommitmentUpdate, EventClaim, StatusEntry, is_stale, overdue_q, stale_q
+from .models import Agreement, Commitment, CommitmentUpdate, EventClaim, StatusEntry, is_stale
 
 STATUS_HELP = gettext_lazy("Set by its latest timeline entry: add an entry to change it.")
 MILESTONE_HELP = gettext_lazy("Set by its latest update: add an update to change it.")
@@ -218,10 +218,8 @@ class StaleFilter(admin.SimpleListFilter):
         return [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(stale_q())
-        if self.value() == "no":
-            return queryset.exclude(stale_q())
+        if self.value() in ("yes", "no"):
+            return queryset.stale(self.value() == "yes")
         return queryset
 
 
@@ -233,12 +231,8 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
     def queryset(self, request, queryset):
-        # EXISTS, not a join: an agreement with two overdue commitments is one row.
-        overdue = Exists(Commitment.objects.filter(overdue_q(), agreement=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.filter(~overdue)
+        if self.value() in ("yes", "no"):
+            return queryset.with_overdue_commitments(self.value() == "yes")
         return queryset
 
 

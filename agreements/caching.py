@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -91,8 +91,11 @@ def agreements_touched_by(instance):
     if isinstance(instance, Organization):
         return Agreement.objects.filter(parties__organization=instance)
     if isinstance(instance, Source):
-        cites = Q(citations__source=instance) | Q(status_entries__source=instance)
-        return Agreement.objects.filter(cites | Q(commitments__updates__source=instance))
+        # Three EXISTS, not three joins across rows of which an agreement has many.
+        cited = Exists(Citation.objects.filter(agreement=OuterRef("pk"), source=instance))
+        dated = Exists(StatusEntry.objects.filter(agreement=OuterRef("pk"), source=instance))
+        updated = Exists(CommitmentUpdate.objects.filter(commitment__agreement=OuterRef("pk"), source=instance))
+        return Agreement.objects.filter(cited | dated | updated)
     if isinstance(instance, Group):
         return Agreement.objects.filter(group=instance)
     if isinstance(instance, Event):

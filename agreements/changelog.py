@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connections, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from .models import (
@@ -141,6 +141,11 @@ NAMES = {
     "to_agreement": (Agreement, "slug"),
     "commitment": (Commitment, "position"),
 }
+# A record is named only while it is public: a link's other end may since have gone back to draft under a
+# new slug, which the log must not show.
+PUBLIC_ONLY = {"to_agreement"}
+NOT_PUBLIC = "(not public)"
+GONE = "(deleted)"
 
 
 def tracked(fields):
@@ -163,14 +168,19 @@ class Namer:
                     wanted.setdefault(name, set()).add(value)
         for name, ids in wanted.items():
             model, attribute = NAMES[name]
-            found = model.objects.using(self.using).filter(pk__in=ids).values_list("pk", attribute)
-            self.known.setdefault(name, {}).update(found)
+            rows = model.objects.using(self.using)
+            if name in PUBLIC_ONLY:
+                rows = rows.public()
+            self.known.setdefault(name, {}).update(rows.filter(pk__in=ids).values_list("pk", attribute))
 
     def value(self, row, names):
         """The public value of the model fields `names` of a history row: text, a number as text, a bool."""
         if names[0] in NAMES:
             pk = getattr(row, f"{names[0]}_id")
-            return None if pk is None else str(self.known.get(names[0], {}).get(pk, pk))
+            if pk is None:
+                return None
+            missing = NOT_PUBLIC if names[0] in PUBLIC_ONLY else GONE
+            return str(self.known.get(names[0], {}).get(pk, missing))
         values = [getattr(row, name) for name in names]
         if len(names) == 2:  # a date and its precision
             return format_partial_date(*values)
@@ -288,10 +298,11 @@ def diff(old, new, namer):
 def record(agreement_id, using="default"):
     """Write the agreement's published version if its public state changed since the last one (or it has
     none yet); the new PublishedVersion, or None."""
-    agreement = Agreement.objects.using(using).filter(pk=agreement_id).first()
-    if agreement is None or agreement.publication_state != PublicationState.PUBLISHED:
-        return None
     with transaction.atomic(using=using):
+        # Locked: two commits recording one record at once would both compare with the same last version.
+        agreement = Agreement.objects.using(using).select_for_update().filter(pk=agreement_id).first()
+        if agreement is None or agreement.publication_state != PublicationState.PUBLISHED:
+            return None
         state = current_state(agreement, using)
         ids = state_ids(state)
         last = PublishedVersion.objects.using(using).filter(agreement=agreement).order_by("-at", "-id").first()
@@ -328,13 +339,18 @@ def populate(using="default"):
         record(pk, using)
 
 
-# What a saved or deleted row tells: the agreements whose public state may have changed. An agreement's
-# own change also changes the records that link to it (their links show only while it is public).
+# Fields of an agreement that no reader sees as a change: a save of these only records nothing.
+UNSEEN = {"last_verified_on", "updated_at", "published_at", "search_document"}
+
+
+def linking(row, using):
+    """The records that link to `row`: their links show only while it is public."""
+    return Relation.objects.using(using).filter(to_agreement_id=row.pk).values_list("from_agreement_id", flat=True)
+
+
+# What a saved or deleted row tells: the agreements whose public state may have changed.
 AGREEMENT_OF = {
-    Agreement: lambda row, using: [
-        row.pk,
-        *Relation.objects.using(using).filter(to_agreement_id=row.pk).values_list("from_agreement_id", flat=True),
-    ],
+    Agreement: lambda row, using: [row.pk, *linking(row, using)],
     Party: lambda row, using: [row.agreement_id],
     Commitment: lambda row, using: [row.agreement_id],
     Citation: lambda row, using: [row.agreement_id],
@@ -356,9 +372,11 @@ def flush(using):
         record(agreement_id, using)
 
 
-def row_changed(sender, instance, using, raw=False, **kwargs):
+def row_changed(sender, instance, using, raw=False, update_fields=None, **kwargs):
     if raw:
         return  # loaddata: `populate()` runs once the fixture is in
+    if sender is Agreement and update_fields is not None and set(update_fields) <= UNSEEN:
+        return  # "Mark verified today", a publication date: nothing a reader sees as a change
     agreement_ids = set(AGREEMENT_OF[sender](instance, using))
     if not agreement_ids:
         return
@@ -367,8 +385,24 @@ def row_changed(sender, instance, using, raw=False, **kwargs):
     transaction.on_commit(lambda: flush(using), using=using, robust=True)
 
 
+def before_change(sender, instance, using, raw=False, **kwargs):
+    """Before a change to a public record that has no published version yet (a database from before the
+    change log), write one from the record as it still stands, so that the change shows against it: one
+    indexed query a save."""
+    if raw or (sender is Agreement and instance.pk is None):
+        return
+    for agreement_id in set(AGREEMENT_OF[sender](instance, using)):
+        if (
+            agreement_id is not None
+            and not PublishedVersion.objects.using(using).filter(agreement_id=agreement_id).exists()
+        ):
+            record(agreement_id, using)
+
+
 def connect_signals():
     for model in AGREEMENT_OF:
         uid = f"kzdeals-changelog-{model.__name__}"
+        pre_save.connect(before_change, sender=model, dispatch_uid=f"{uid}-before-save")
+        pre_delete.connect(before_change, sender=model, dispatch_uid=f"{uid}-before-delete")
         post_save.connect(row_changed, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(row_changed, sender=model, dispatch_uid=f"{uid}-delete")

@@ -24,7 +24,6 @@ from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     Agreement,
-    Commitment,
     Event,
     Kind,
     Organization,
@@ -34,8 +33,6 @@ from .models import (
     Sector,
     Status,
     followup,
-    overdue_q,
-    stale_q,
 )
 from .search import relevance, search_agreements
 from .tally import changed_at, tallied_totals
@@ -319,12 +316,10 @@ class AgreementFilterSet(django_filters.FilterSet):
         return queryset.binding() if value == "true" else queryset.non_binding()
 
     def filter_stale(self, queryset, name, value):
-        return queryset.filter(stale_q()) if value == "true" else queryset.exclude(stale_q())
+        return queryset.stale(value == "true")
 
     def filter_overdue(self, queryset, name, value):
-        # EXISTS, not a join: an agreement with several overdue commitments is still one row.
-        overdue = Exists(Commitment.objects.filter(overdue_q(), agreement=OuterRef("pk")))
-        return queryset.filter(overdue if value == "true" else ~overdue)
+        return queryset.with_overdue_commitments(value == "true")
 
     def filter_ordering(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])

@@ -5,7 +5,9 @@ from tests import servers
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings):
+def _fast_and_isolated(settings, monkeypatch):
+    # /healthz keeps its write probe's answer for a while in the process: each test starts without one.
+    monkeypatch.setattr("kzdeals.views.last_write_probe", {"at": None, "ok": True})
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # A rate no test reaches by accident: the rate limit's own tests set theirs.

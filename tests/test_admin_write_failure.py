@@ -284,13 +284,35 @@ def test_adding_a_sector_on_a_full_disk_keeps_the_input(staff):
     assert not Sector.objects.exists()
 
 
-def test_healthz_notices_a_database_that_cannot_write(client):
+def test_healthz_notices_a_database_that_cannot_write(client, monkeypatch):
+    monkeypatch.setattr("kzdeals.views.WRITE_PROBE_SECONDS", 0)  # a probe every request, for this test
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
     with disk_full():
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "cannot write"}
     assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_writes_at_most_once_in_ten_seconds_a_process(client, monkeypatch):
+    """/healthz is public: it must not let anyone make the database write as fast as they ask."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("kzdeals.views.last_write_probe", {"at": None, "ok": True})
+    clock = [1000.0]
+    monkeypatch.setattr("kzdeals.views.time.monotonic", lambda: clock[0])
+
+    def writes():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/healthz").status_code == 200
+        return sum("INSERT INTO" in query["sql"] for query in captured)
+
+    assert writes() == 1
+    clock[0] += 9.9
+    assert [writes() for _ in range(5)] == [0] * 5
+    clock[0] += 0.2
+    assert writes() == 1
 
 
 def test_an_action_on_a_full_disk_changes_nothing_and_says_so(staff):

@@ -130,7 +130,7 @@ def test_the_log_shows_records_public_now_only(commit):
     agreement = AgreementFactory()
     commit(lambda: save(agreement, title="Changed once"))
     commit(lambda: save(agreement, title="Changed twice"))
-    assert len(log(agreement)) == 1
+    assert len(log(agreement)) == 2
     commit(lambda: save(agreement, publication_state=PublicationState.REVIEW))
     assert log(agreement) == []
     commit(agreement.delete)
@@ -162,3 +162,35 @@ def test_a_link_to_a_draft_is_no_part_of_the_public_record_until_it_is_published
     commit(lambda: save(draft, publication_state=PublicationState.PUBLISHED))
     newest = log(agreement)[0]
     assert newest == [{"field": "relations", "before": None, "after": "amends · secret-draft-slug"}]
+
+
+def test_a_public_record_of_before_the_change_log_logs_its_first_change(commit):
+    """A database from before the log (an upgrade) has public records without a published version: the first
+    change of each is logged against the record as it stood, not taken for its first publication."""
+    agreement = AgreementFactory(title="As it stood")  # written with no commit: no version, as before the log
+    assert not PublishedVersion.objects.filter(agreement=agreement).exists()
+    commit(lambda: save(agreement, title="First change"))
+    assert log(agreement) == [[{"field": "title", "before": "As it stood", "after": "First change"}]]
+    party_record = AgreementFactory()
+    commit(lambda: PartyFactory(agreement=party_record, organization=OrganizationFactory(slug="first-party")))
+    assert [change["field"] for change in log(party_record)[0]] == ["parties"]
+
+
+def test_a_link_whose_other_end_went_back_to_draft_never_names_its_new_slug(commit):
+    from agreements.models import Relation, RelationKind
+
+    agreement, other = AgreementFactory(), AgreementFactory(slug="public-slug")
+    commit(lambda: Relation.objects.create(from_agreement=agreement, to_agreement=other, kind=RelationKind.AMENDS))
+    commit(lambda: save(other, slug="secret-new-slug", publication_state=PublicationState.DRAFT))
+    everything = json.dumps([version.changes for version in PublishedVersion.objects.all()])
+    assert "secret-new-slug" not in everything
+    assert log(agreement)[0] == [{"field": "relations", "before": "amends · (not public)", "after": None}]
+
+
+def test_marking_a_record_verified_records_nothing(commit):
+    agreement = AgreementFactory()
+    commit(lambda: save(agreement, title="Logged"))
+    before = PublishedVersion.objects.filter(agreement=agreement).count()
+    agreement.last_verified_on = datetime.date(2026, 12, 1)
+    commit(lambda: agreement.save(update_fields=["last_verified_on"]))
+    assert PublishedVersion.objects.filter(agreement=agreement).count() == before

@@ -147,3 +147,35 @@ def test_emptying_a_child_table_at_once_leaves_the_list_right(client, two):
     results = {row["slug"]: row for row in client.get(LIST).json()["results"]}
     assert results[first.slug]["commitments"] == [] and len(results[first.slug]["parties"]) == 2
     assert results[second.slug]["sources"][0]["claim_amount"] == "12.50"
+
+
+def test_the_follow_up_arrays_follow_every_kind_of_change(two):
+    """The status history and each commitment's updates, their sources, and statuses the triggers move."""
+    import datetime as dt
+
+    from agreements.models import CommitmentUpdate, StatusEntry
+    from tests.factories import CommitmentUpdateFactory, StatusEntryFactory
+
+    first, second, *_ = two
+    source = SourceFactory(title="Reported")
+    entry = StatusEntryFactory(agreement=first, source=source, date=dt.date(2025, 11, 6))
+    commitment = Commitment.objects.get(agreement=first)
+    update = CommitmentUpdateFactory(commitment=commitment, source=source, status="partially_met")
+    assert children.stale() == []
+    source.title = "Reported again"  # shown through both arrays
+    source.save()
+    assert children.stale() == []
+    StatusEntry.objects.filter(pk=entry.pk).update(agreement=second)  # moved: both rewritten
+    CommitmentUpdate.objects.filter(pk=update.pk).update(status="met")  # the commitment's status moves too
+    assert children.stale() == []
+    update.delete()
+    commitment.delete()  # with its updates
+    StatusEntry.objects.filter(agreement=second).delete()
+    assert children.stale() == []
+    with connection.cursor() as cursor:  # raw SQL, as a bulk load writes
+        cursor.execute(
+            "INSERT INTO agreements_statusentry (agreement_id, status, date, date_precision, note) "
+            "VALUES (%s, 'signed', %s, 'month', 'raw')",
+            [second.pk, dt.date(2025, 11, 1)],
+        )
+    assert children.stale() == []

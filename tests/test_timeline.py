@@ -152,3 +152,27 @@ def test_generate_register_writes_a_timeline_that_agrees_with_every_status():
     assert updated.exists()
     for commitment in updated.prefetch_related("updates"):
         assert list(commitment.updates.all())[-1].status == commitment.status
+
+
+def test_a_save_of_a_record_read_before_a_new_entry_keeps_the_timelines_status():
+    """An editor's form holds the record as it was read; a colleague adds an entry meanwhile: the save
+    writes everything but the status, which the database keeps (no IntegrityError, no old status)."""
+    agreement = AgreementFactory(status=Status.SIGNED)
+    StatusEntryFactory(agreement=agreement, status=Status.SIGNED, date=DAY(2025, 1, 1))
+    stale_copy = Agreement.objects.get(pk=agreement.pk)
+    StatusEntryFactory(agreement=agreement, status=Status.IN_FORCE, date=DAY(2026, 1, 1))
+    stale_copy.title = "Edited meanwhile"
+    stale_copy.save()
+    assert (status(agreement), Agreement.objects.get(pk=agreement.pk).title) == (Status.IN_FORCE, "Edited meanwhile")
+    commitment = CommitmentFactory(agreement=agreement)
+    CommitmentUpdateFactory(commitment=commitment, status=MilestoneStatus.SCHEDULED, date=DAY(2026, 1, 1))
+    old = Commitment.objects.get(pk=commitment.pk)
+    CommitmentUpdateFactory(commitment=commitment, status=MilestoneStatus.MET, date=DAY(2026, 6, 1))
+    old.description = "Reworded"
+    old.save()
+    assert milestone(commitment) == MilestoneStatus.MET
+    # Without a timeline the status is the record's own and a save writes it.
+    free = AgreementFactory(status=Status.SIGNED)
+    free.status = Status.IN_FORCE
+    free.save()
+    assert status(free) == Status.IN_FORCE

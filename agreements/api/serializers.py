@@ -538,18 +538,6 @@ class EventDetailSerializer(WithTotalsMixin, EventSerializer):
         return {"documents": documents, "amount": amount, "currency": event.announced_currency, "itemised_share": share}
 
 
-class ChangedAgreementSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="The public page.")
-
-    class Meta:
-        model = Agreement
-        fields = ["slug", "title", "url"]
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, agreement):
-        return links.absolute_url(agreement.get_absolute_url())
-
-
 # What a change says a field was or became: canonical text (a status code, a slug or a source's key, a
 # partial date, a decimal string, a row in a few words), a boolean, or null (nothing: a row added or removed).
 CHANGE_VALUE_SCHEMA = {"oneOf": [{"type": "string"}, {"type": "boolean"}], "nullable": True}
@@ -579,7 +567,7 @@ class ChangeItemSerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     """One published change of a public agreement: when, and what, field by field."""
 
-    agreement = ChangedAgreementSerializer()
+    agreement = AgreementRefSerializer()
     at = serializers.DateTimeField(help_text="When the change was published (ISO 8601, UTC).")
     changes = ChangeItemSerializer(many=True)
 

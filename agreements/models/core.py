@@ -12,7 +12,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -155,6 +155,40 @@ def period_end(value, precision):
         following = value.replace(day=28) + timedelta(days=4)
         return following - timedelta(days=following.day)
     return value
+
+
+class StatusAsLoaded(models.Model):
+    """Remembers the status a record was read with (`leave_status_to_the_timeline`)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+
+def leave_status_to_the_timeline(instance, timeline, kwargs):
+    """The save's keyword arguments, less the status when the record has a timeline and the code did not
+    change the status it read: the database writes it (agreements/timeline.py), and an instance read before
+    a colleague's new entry would write an old one, which the database refuses. A status the code did
+    change is written, and refused by the database if it contradicts the timeline."""
+    if instance._state.adding or kwargs.get("update_fields") is not None or kwargs.get("force_insert"):
+        return kwargs
+    if instance.status != getattr(instance, "_loaded_status", instance.status):
+        return kwargs
+    if not getattr(instance, timeline).exists():
+        return kwargs
+    fields = [
+        field.name for field in instance._meta.concrete_fields if not field.primary_key and field.name != "status"
+    ]
+    return {**kwargs, "update_fields": fields}
 
 
 class NaturalKeySlugManager(models.Manager):
@@ -407,6 +441,19 @@ class AgreementQuerySet(models.QuerySet):
     def in_sector(self, sector):
         return self.filter(sector=sector)
 
+    def stale(self, stale=True):
+        """Never verified, or last verified more than REGISTER_STALE_AFTER_DAYS ago (or the others)."""
+        from .followup import stale_q
+
+        return self.filter(stale_q()) if stale else self.exclude(stale_q())
+
+    def with_overdue_commitments(self, overdue=True):
+        """With at least one overdue commitment (or with none), through an EXISTS: one row per agreement."""
+        from .followup import overdue_q
+
+        exists = Exists(Commitment.objects.filter(overdue_q(), agreement=OuterRef("pk")))
+        return self.filter(exists if overdue else ~exists)
+
     def with_relations(self):
         """What a list needs, in a fixed number of queries whatever the number of rows."""
         return self.select_related("sector", "event", "group").prefetch_related(
@@ -491,7 +538,7 @@ class AgreementManager(models.Manager.from_queryset(AgreementQuerySet)):
         return self.get(slug=slug)
 
 
-class Agreement(models.Model):
+class Agreement(StatusAsLoaded):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=160, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -649,7 +696,7 @@ class Agreement(models.Model):
     def save(self, *args, **kwargs):
         if self.publication_state == PublicationState.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        super().save(*args, **kwargs)
+        super().save(*args, **leave_status_to_the_timeline(self, "status_entries", kwargs))
 
     @property
     def is_public(self):
@@ -714,7 +761,7 @@ class Party(models.Model):
     natural_key.dependencies = ["agreements.agreement", "agreements.organization"]
 
 
-class Commitment(models.Model):
+class Commitment(StatusAsLoaded):
     """What an agreement promises, with its milestone status."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="commitments")
@@ -754,6 +801,9 @@ class Commitment(models.Model):
 
     def __str__(self):
         return self.description
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **leave_status_to_the_timeline(self, "updates", kwargs))
 
     def clean(self):
         super().clean()

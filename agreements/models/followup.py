@@ -25,7 +25,6 @@ from .core import (
     DatePrecision,
     Event,
     MilestoneStatus,
-    PublicationState,
     Source,
     Status,
     currency_validator,
@@ -361,7 +360,7 @@ class EventClaim(models.Model):
 class PublishedVersionQuerySet(models.QuerySet):
     def changes(self):
         """The public change log: versions that changed something a reader sees, of records public now."""
-        return self.exclude(changes=[]).filter(agreement__publication_state=PublicationState.PUBLISHED)
+        return self.exclude(changes=[]).filter(agreement__in=Agreement.objects.public())
 
 
 class PublishedVersion(models.Model):

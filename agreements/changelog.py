@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connections, transaction
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from .models import (
@@ -402,7 +402,8 @@ def before_change(sender, instance, using, raw=False, **kwargs):
 def connect_signals():
     for model in AGREEMENT_OF:
         uid = f"kzdeals-changelog-{model.__name__}"
+        # Before saves only: a version written before a delete would escape the deletion it precedes (Django
+        # collects what a delete cascades to before it sends pre_delete).
         pre_save.connect(before_change, sender=model, dispatch_uid=f"{uid}-before-save")
-        pre_delete.connect(before_change, sender=model, dispatch_uid=f"{uid}-before-delete")
         post_save.connect(row_changed, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(row_changed, sender=model, dispatch_uid=f"{uid}-delete")

@@ -440,6 +440,7 @@ class ChangeFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         label=_("Agreement"),
         help_text=_("The slug of a public agreement."),
+        error_messages={"invalid_choice": _("No published agreement has the address “%(value)s”.")},
     )
 
     class Meta:

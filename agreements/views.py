@@ -3,7 +3,6 @@
 Each page runs a fixed number of queries whatever the number of rows (tests/test_views.py checks it).
 """
 
-import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from .api.pagination import CountedPaginator
 from .caching import cached_scorecards, cached_totals
 from .change_words import describe, published_changes
 from .charts import bar_chart, count_chart, timeline_chart
-from .filters import DEFAULT_ORDERING, ORDERINGS, AgreementFilterSet
+from .filters import DEFAULT_ORDERING, ORDERINGS, AgreementFilterSet, ChangeFilterSet
 from .models import (
     Agreement,
     Citation,
@@ -462,30 +461,26 @@ def sector_detail(request, slug):
 
 
 CHANGES_PAGE = 25
-SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 @require_safe
 def changes(request):
     """The public change log, a page at a time, each version's changes in words (agreements.change_words).
 
-    `agreement` (a slug) keeps one public record's changes; an unknown one is a 400 naming it. A bad
+    Its parameters are the API's (`ChangeFilterSet`: `since`, `agreement`), so the page and
+    `/api/v1/changes/` select alike; a bad value is a 400 naming it, with the filter's own message. A bad
     `page` gives a message and the first page; a page past the end is a 404. Queries: the count, the page,
     the names its changes mention (one per kind), and the record when one is asked for.
     """
-    messages, errors = [], []
-    agreement = None
-    slug = request.GET.get("agreement")
-    if slug is not None:
-        if SLUG_PATTERN.fullmatch(slug):
-            agreement = Agreement.objects.public().filter(slug=slug).first()
-        if agreement is None:
-            errors.append(
-                {
-                    "name": "agreement",
-                    "message": _("No published agreement has the address “%(slug)s”.") % {"slug": slug[:80]},
-                }
-            )
+    messages = []
+    data = request.GET.copy()
+    data.pop("page", None)
+    filterset = ChangeFilterSet(data, queryset=published_changes())
+    errors = []
+    if not filterset.is_valid():
+        for name, field_errors in filterset.form.errors.items():
+            errors.extend({"name": name, "message": message} for message in field_errors)
+    agreement = None if errors else filterset.form.cleaned_data.get("agreement")
     page_number = 1
     if "page" in request.GET:
         requested = _positive_int(request.GET.get("page"))
@@ -493,7 +488,7 @@ def changes(request):
             messages.append(_("page must be a whole number of 1 or more; showing the first page."))
         else:
             page_number = requested
-    versions = published_changes(agreement) if not errors else PublishedVersion.objects.none()
+    versions = PublishedVersion.objects.none() if errors else filterset.qs
     paginator = Paginator(versions, CHANGES_PAGE)
     if errors:
         page_number = 1
@@ -502,6 +497,7 @@ def changes(request):
     page = paginator.page(page_number)
     context = {
         "agreement": agreement,
+        "since": None if errors else filterset.form.cleaned_data.get("since"),
         "errors": errors,
         "messages_list": messages,
         "page_obj": page,

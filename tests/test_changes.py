@@ -310,13 +310,42 @@ def test_a_bad_page_gives_a_message_and_the_first_page(client, page):
     assert ">Record</a>" in html
 
 
-@pytest.mark.parametrize("slug", ["no-such-record", "bad slug", "\x00", "x" * 500])
+@pytest.mark.parametrize("slug", ["no-such-record", "bad slug", "x" * 500])
 def test_an_unknown_record_is_a_400_naming_the_parameter(client, slug):
     version(AgreementFactory(title="Record"), [{"field": "title", "before": "x", "after": "y"}])
     response = client.get(CHANGES, {"agreement": slug})
     assert response.status_code == 400
     html = response.content.decode()
     assert "<code>agreement</code>: No published agreement has the address" in html
+    assert ">Record</a>" not in html
+
+
+def test_a_null_character_in_a_parameter_is_a_400_naming_it(client):
+    version(AgreementFactory(title="Record"), [{"field": "title", "before": "x", "after": "y"}])
+    response = client.get(CHANGES, {"agreement": "a\x00b"})
+    assert response.status_code == 400
+    assert "<code>agreement</code>:" in response.content.decode()
+
+
+def test_the_page_takes_the_apis_parameters_since_and_agreement(client):
+    """The page binds the API's ChangeFilterSet: `since` keeps the changes published after it."""
+    old = version(AgreementFactory(title="Older record"), [{"field": "title", "before": "a", "after": "b"}], 60)
+    version(AgreementFactory(title="Newer record"), [{"field": "title", "before": "c", "after": "d"}])
+    since = (old.at + datetime.timedelta(minutes=1)).isoformat()
+    html = client.get(CHANGES, {"since": since}).content.decode()
+    assert ">Newer record</a>" in html
+    assert ">Older record</a>" not in html
+    api = client.get(reverse("api:change-list"), {"since": since}).json()
+    assert [row["agreement"]["title"] for row in api["results"]] == ["Newer record"]
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-02-30", "2026-13-01T00:00:00Z"])
+def test_a_malformed_since_is_a_400_naming_it_with_the_apis_message(client, since):
+    version(AgreementFactory(title="Record"), [{"field": "title", "before": "x", "after": "y"}])
+    response = client.get(CHANGES, {"since": since})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<code>since</code>: Enter an ISO 8601 date-time" in html
     assert ">Record</a>" not in html
 
 

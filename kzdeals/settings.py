@@ -92,12 +92,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # The language from the address (/ru/..., /kk/...; none is English) on the public pages; elsewhere (the
+    # API, the admin) from the browser's Accept-Language. Before the rate limit, so a 429 speaks it too.
+    "kzdeals.middleware.AddressOrBrowserLocaleMiddleware",
     # Inside CORS, so a 429 carries its headers too; before anything else that answers an API request.
     "agreements.api.throttling.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language from the address (/ru/..., /kk/...; none is English) on the public pages; elsewhere (the
-    # API, the admin) from the browser's Accept-Language.
-    "kzdeals.middleware.AddressOrBrowserLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -253,3 +253,29 @@ def test_the_admin_and_the_api_follow_the_browser_and_say_they_vary(client, admi
 def test_a_public_page_does_not_vary_with_the_browser(client):
     for path in ("/agreements/", "/ru/agreements/"):
         assert "Accept-Language" not in client.get(path, HTTP_ACCEPT_LANGUAGE="kk").get("Vary", ""), path
+
+
+def test_the_russian_list_speaks_russian(client):
+    AgreementFactory(kind="memorandum", status="signed", title="Tungsten deal")
+    body = client.get("/ru/agreements/").content.decode()
+    for words in ("Соглашения", "Фильтр соглашений", "Применить фильтры", "Поиск", "Меморандум", "Подписано"):
+        assert words in body, words
+    for words in ("Apply filters", "Overview", "Memorandum"):
+        assert words not in body, words
+    # A fact of the dataset keeps its words.
+    assert "Tungsten deal" in body
+
+
+def test_the_kazakh_pages_speak_kazakh(client):
+    AgreementFactory(kind="memorandum", title="Tungsten deal")
+    body = client.get("/kk/agreements/").content.decode()
+    for words in ("Келісімдер", "Сүзгілерді қолдану", "Меморандум", "Шолу"):
+        assert words in body, words
+    assert "Apply filters" not in body
+
+
+def test_api_error_texts_follow_the_browser(client):
+    body = client.get("/api/v1/agreements/", {"page": "x"}, HTTP_ACCEPT_LANGUAGE="ru").json()
+    assert body == {"detail": "Недопустимые параметры запроса.", "errors": {"page": ["Должно быть целым числом от 1."]}}
+    body = client.get("/api/v1/agreements/", {"page": "x"}).json()
+    assert body["detail"] == "Invalid query parameters."

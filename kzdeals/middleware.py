@@ -1,7 +1,6 @@
 """Site-wide middleware: one log line per request, the security headers of every answer, and the
 language of each answer."""
 
-import functools
 import logging
 import time
 
@@ -73,9 +72,9 @@ class SecurityHeadersMiddleware(SecurityMiddleware):
         return response
 
 
-@functools.cache
 def one_address_patterns(urlconf):
-    """The root URLconf's patterns outside `i18n_patterns` (the admin, the API, /healthz)."""
+    """The root URLconf's patterns outside `i18n_patterns` (the admin, the API, /healthz): a few, from
+    Django's cached resolver."""
     patterns = get_resolver(urlconf).url_patterns
     return [pattern for pattern in patterns if not isinstance(pattern.pattern, LocalePrefixPattern)]
 

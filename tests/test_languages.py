@@ -2,6 +2,7 @@
 switcher, hreflang alternates, canonical addresses, the sitemap's alternates, feeds per language, and
 answer caches that never cross languages."""
 
+import json
 import re
 from xml.etree import ElementTree
 
@@ -21,14 +22,6 @@ pytestmark = pytest.mark.django_db
 LANGUAGES = ["en", "ru", "kk"]
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
-
-
-@pytest.fixture(autouse=True)
-def _english_between_requests():
-    # A request under /ru/ leaves Russian active in this thread; every reverse() below is the English address.
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -279,3 +272,12 @@ def test_api_error_texts_follow_the_browser(client):
     assert body == {"detail": "Недопустимые параметры запроса.", "errors": {"page": ["Должно быть целым числом от 1."]}}
     body = client.get("/api/v1/agreements/", {"page": "x"}).json()
     assert body["detail"] == "Invalid query parameters."
+
+
+def test_the_apis_server_error_speaks_the_clients_language(rf):
+    from kzdeals.views import server_error
+
+    with translation.override("ru"):
+        response = server_error(rf.get("/api/v1/agreements/"))
+    assert response.status_code == 500
+    assert json.loads(response.content) == {"detail": "Ошибка сервера."}

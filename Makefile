@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test serve lint format migrations-check pytest chromium bench dataset clean
+.PHONY: run test serve lint format migrations-check pytest chromium gettext messages catalogues bench dataset clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,16 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-dataset: $(VENV)/.runtime-installed
+# The catalogues' .po files (locale/, committed) compiled into the .mo files Django reads (git-ignored).
+messages: $(VENV)/.runtime-installed gettext
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=staticfiles --verbosity 0
+
+# The catalogues brought up to date with the code (new strings added, untranslated; gone ones marked obsolete).
+catalogues: $(VENV)/.runtime-installed gettext
+	$(BIN)/python manage.py makemessages -l ru -l kk --no-location --ignore=.venv --ignore=staticfiles \
+		--ignore=tests --ignore=bench
+
+dataset: $(VENV)/.runtime-installed messages
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_register
 	$(BIN)/python manage.py ensure_admin
@@ -39,6 +48,12 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core); } \
 		|| { echo "Browser tests need Debian's Chromium at $(CHROMIUM): apt-get install chromium"; exit 1; }
 
+# msgfmt, which compilemessages runs: Debian's gettext, installed only when missing.
+gettext:
+	@command -v msgfmt >/dev/null || { command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext); } \
+		|| { echo "The catalogues need gettext's msgfmt: apt-get install gettext"; exit 1; }
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -50,7 +65,7 @@ format: $(VENV)/.dev-installed
 migrations-check: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-pytest: $(VENV)/.dev-installed chromium
+pytest: $(VENV)/.dev-installed chromium messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint migrations-check pytest

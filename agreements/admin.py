@@ -92,10 +92,10 @@ class AgreementAdminForm(forms.ModelForm):
         if self.stored_state == PublicationState.PUBLISHED:
             field.widget.choices = [(PublicationState.PUBLISHED, PublicationState.PUBLISHED.label)]
             self.initial["publication_state"] = PublicationState.PUBLISHED
-            field.help_text = "Published. Only a publisher can take a record off the public register."
+            field.help_text = gettext("Published. Only a publisher can take a record off the public register.")
         else:
             field.widget.choices = [(state, state.label) for state in (PublicationState.DRAFT, PublicationState.REVIEW)]
-            field.help_text = "Submit for review when the record is ready; a publisher publishes it."
+            field.help_text = gettext("Submit for review when the record is ready; a publisher publishes it.")
 
     def clean_publication_state(self):
         state = self.cleaned_data["publication_state"]
@@ -104,42 +104,48 @@ class AgreementAdminForm(forms.ModelForm):
         was_published = self.stored_state == PublicationState.PUBLISHED
         if state == PublicationState.PUBLISHED and not was_published:
             raise forms.ValidationError(
-                "Only a publisher can publish a record: choose Draft or In review.", code="publish_denied"
+                gettext("Only a publisher can publish a record: choose Draft or In review."), code="publish_denied"
             )
         if was_published and state != PublicationState.PUBLISHED:
             raise forms.ValidationError(
-                "Only a publisher can take a published record back to draft or review.", code="unpublish_denied"
+                gettext("Only a publisher can take a published record back to draft or review."),
+                code="unpublish_denied",
             )
         return state
 
 
-def move_to(modeladmin, request, agreements, state, done):
+def move_to(agreements, state):
     """Save each agreement in its new state one by one, so history records the user for each (only the
-    fields the move changes: the status is its timeline's)."""
+    fields the move changes: the status is its timeline's); how many moved."""
     changed = 0
     for agreement in agreements:
         agreement.publication_state = state
         agreement.save(update_fields=["publication_state", "published_at", "updated_at"])
         changed += 1
-    modeladmin.message_user(request, f"{changed} agreement(s) {done}.", messages.SUCCESS)
+    return changed
 
 
-@admin.action(description="Submit for review", permissions=["change"])
+@admin.action(description=gettext_lazy("Submit for review"), permissions=["change"])
 def submit_for_review(modeladmin, request, queryset):
-    drafts = queryset.filter(publication_state=PublicationState.DRAFT)
-    move_to(modeladmin, request, drafts, PublicationState.REVIEW, "submitted for review")
+    changed = move_to(queryset.filter(publication_state=PublicationState.DRAFT), PublicationState.REVIEW)
+    message = ngettext(
+        "%(count)d agreement submitted for review.", "%(count)d agreements submitted for review.", changed
+    )
+    modeladmin.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
 
-@admin.action(description="Publish", permissions=["publish"])
+@admin.action(description=gettext_lazy("Publish"), permissions=["publish"])
 def publish(modeladmin, request, queryset):
-    unpublished = queryset.exclude(publication_state=PublicationState.PUBLISHED)
-    move_to(modeladmin, request, unpublished, PublicationState.PUBLISHED, "published")
+    changed = move_to(queryset.exclude(publication_state=PublicationState.PUBLISHED), PublicationState.PUBLISHED)
+    message = ngettext("%(count)d agreement published.", "%(count)d agreements published.", changed)
+    modeladmin.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
 
-@admin.action(description="Unpublish (back to draft)", permissions=["publish"])
+@admin.action(description=gettext_lazy("Unpublish (back to draft)"), permissions=["publish"])
 def unpublish(modeladmin, request, queryset):
-    published = queryset.filter(publication_state=PublicationState.PUBLISHED)
-    move_to(modeladmin, request, published, PublicationState.DRAFT, "taken back to draft")
+    changed = move_to(queryset.filter(publication_state=PublicationState.PUBLISHED), PublicationState.DRAFT)
+    message = ngettext("%(count)d agreement taken back to draft.", "%(count)d agreements taken back to draft.", changed)
+    modeladmin.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
 
 @admin.action(description=gettext_lazy("Mark verified today"), permissions=["change"])
@@ -185,7 +191,7 @@ class RelationInlineForm(forms.ModelForm):
         cleaned_data = super().clean()
         target = cleaned_data.get("to_agreement")
         if target is not None and target.pk == self.instance.from_agreement_id:
-            raise forms.ValidationError("An agreement cannot relate to itself.", code="relation_to_itself")
+            raise forms.ValidationError(gettext("An agreement cannot relate to itself."), code="relation_to_itself")
         return cleaned_data
 
 
@@ -195,8 +201,8 @@ class RelationInline(admin.TabularInline):
     fk_name = "from_agreement"
     extra = 0
     autocomplete_fields = ["to_agreement"]
-    verbose_name = "relation to another agreement"
-    verbose_name_plural = "relations to other agreements"
+    verbose_name = gettext_lazy("relation to another agreement")
+    verbose_name_plural = gettext_lazy("relations to other agreements")
 
 
 @admin.register(Agreement)
@@ -278,7 +284,7 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         ("Publication", {"fields": ["publication_state", "published_at", "created_at", "updated_at"]}),
     ]
 
-    @admin.display(description="value", ordering="value_amount")
+    @admin.display(description=gettext_lazy("value"), ordering="value_amount")
     def value_display(self, obj):
         """The value with "≈" when approximate; a group member shows its group (selected with the row)."""
         if obj.group_id:
@@ -367,7 +373,7 @@ class EventAdmin(admin.ModelAdmin):
     autocomplete_fields = ["announced_source"]
     date_hierarchy = "starts_on"
 
-    @admin.display(description="announced value", ordering="announced_amount")
+    @admin.display(description=gettext_lazy("announced value"), ordering="announced_amount")
     def announced_display(self, obj):
         if obj.announced_amount is None:
             return None
@@ -383,7 +389,7 @@ class GroupAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["event", "source"]
 
-    @admin.display(description="shared value", ordering="amount")
+    @admin.display(description=gettext_lazy("shared value"), ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.currency, obj.approximate)
 

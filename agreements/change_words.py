@@ -202,7 +202,7 @@ class Words:
         if raw is None:
             return None
         if kind in CHOICES:
-            return dict(CHOICES[kind].choices).get(raw, raw)
+            return str(dict(CHOICES[kind].choices).get(raw, raw))
         if kind == "date" and PARTIAL_DATE.match(raw):
             return partial_date_words(*parse_partial_date(raw))
         if kind == "number":

@@ -46,7 +46,7 @@ ORDERINGS = {
     "-title": ["-title", "-pk"],
 }
 DEFAULT_ORDERING = "-signed_on"
-BOOLEAN_CHOICES = [("true", "Binding only"), ("false", "Non-binding only")]
+BOOLEAN_CHOICES = [("true", _("Binding only")), ("false", _("Non-binding only"))]
 STALE_CHOICES = [("true", _("Stale only")), ("false", _("Verified recently only"))]
 OVERDUE_CHOICES = [("true", _("With an overdue commitment")), ("false", _("Without an overdue commitment"))]
 
@@ -141,13 +141,13 @@ def with_effective_value(queryset):
 class AgreementFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
-        label="Search",
+        label=_("Search"),
         max_length=200,
-        help_text="Words in the title, summary or a party's name.",
+        help_text=_("Words in the title, summary or a party's name."),
     )
-    sector = SlugChoiceFilter(queryset=Sector.objects.all(), to_field_name="slug", null_label=None, label="Sector")
-    kind = django_filters.ChoiceFilter(choices=Kind.choices, label="Kind")
-    status = django_filters.ChoiceFilter(choices=Status.choices, label="Status")
+    sector = SlugChoiceFilter(queryset=Sector.objects.all(), to_field_name="slug", null_label=None, label=_("Sector"))
+    kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"))
     party = SlugChoiceFilter(
         # Only organisations the public can see: a name known only from a draft must not leak.
         queryset=Organization.objects.filter(
@@ -155,16 +155,16 @@ class AgreementFilterSet(django_filters.FilterSet):
         ),
         to_field_name="slug",
         method="filter_party",
-        label="Party (organisation slug)",
+        label=_("Party (organisation slug)"),
         # A text box, not a list of every organisation: thousands of options would weigh down each page.
-        widget=forms.TextInput(attrs={"placeholder": "e.g. wabtec", "spellcheck": "false"}),
-        help_text="The slug in an organisation's address, such as wabtec in /organizations/wabtec/.",
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. wabtec"), "spellcheck": "false"}),
+        help_text=_("The slug in an organisation's address, such as wabtec in /organizations/wabtec/."),
     )
     country = django_filters.CharFilter(
         method="filter_country",
-        label="Party country",
+        label=_("Party country"),
         max_length=2,
-        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code, such as KZ or US.")],
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Use a two-letter country code, such as KZ or US."))],
     )
     event = SlugChoiceFilter(
         # Events with a public agreement only: one being prepared is not published anywhere.
@@ -172,35 +172,35 @@ class AgreementFilterSet(django_filters.FilterSet):
             Exists(Agreement.objects.filter(event=OuterRef("pk"), publication_state=PUBLISHED))
         ),
         to_field_name="slug",
-        label="Event",
+        label=_("Event"),
     )
     signed_after = django_filters.DateFilter(
         field_name="signed_on",
         lookup_expr="gte",
-        label="Signed on or after",
+        label=_("Signed on or after"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     signed_before = django_filters.DateFilter(
         field_name="signed_on",
         lookup_expr="lte",
-        label="Signed on or before",
+        label=_("Signed on or before"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     value_min = django_filters.NumberFilter(
         field_name="effective_value",
         lookup_expr="gte",
-        label="Value at least (USD or the deal's currency)",
+        label=_("Value at least (USD or the deal's currency)"),
         min_value=Decimal("0"),
         max_value=MAX_AMOUNT,
     )
     value_max = django_filters.NumberFilter(
         field_name="effective_value",
         lookup_expr="lte",
-        label="Value at most",
+        label=_("Value at most"),
         min_value=Decimal("0"),
         max_value=MAX_AMOUNT,
     )
-    binding = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_binding", label="Binding")
+    binding = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_binding", label=_("Binding"))
     stale = django_filters.ChoiceFilter(
         choices=STALE_CHOICES,
         method="filter_stale",
@@ -217,7 +217,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         ),
     )
     ordering = django_filters.ChoiceFilter(
-        choices=[(key, key) for key in ORDERINGS], method="filter_ordering", label="Order by", empty_label=None
+        choices=[(key, key) for key in ORDERINGS], method="filter_ordering", label=_("Order by"), empty_label=None
     )
 
     class Meta:

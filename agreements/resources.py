@@ -124,7 +124,7 @@ class IsoDateWidget(widgets.DateWidget):
         try:
             return super().clean(value, row=row, **kwargs)
         except ValueError:
-            raise ValueError(f"Enter a date as YYYY-MM-DD, not {value!r}.") from None
+            raise ValueError(gettext("Enter a date as YYYY-MM-DD, not %(value)s.") % {"value": repr(value)}) from None
 
 
 class PartyListWidget(widgets.Widget):
@@ -149,12 +149,12 @@ class PartyListWidget(widgets.Widget):
                 problems.append(f"{join_items([item])!r} names no organisation: the slug comes first.")
                 continue
             if slug in seen:
-                problems.append(f"The organisation {slug!r} is listed twice.")
+                problems.append(gettext("The organisation %(slug)s is listed twice.") % {"slug": repr(slug)})
                 continue
             seen.add(slug)
             organization = organizations.get(slug)
             if organization is None:
-                problems.append(f"No organisation with the slug {slug!r}.")
+                problems.append(gettext("No organisation with the slug %(slug)s.") % {"slug": repr(slug)})
             if role not in Role.values:
                 problems.append(f"{role!r} is not a role (for {slug!r}): use one of {choices_text(Role.values)}.")
             for name, text in (("signed_by", signed_by), ("signer_title", signer_title)):
@@ -194,12 +194,15 @@ class CitationListWidget(widgets.Widget):
                 problems.append(f"{join_items([item])!r} names no source: the key comes first.")
                 continue
             if (key, supports) in seen:
-                problems.append(f"The source {key!r} is cited twice for {supports!r}.")
+                problems.append(
+                    gettext("The source %(key)s is cited twice for %(supports)s.")
+                    % {"key": repr(key), "supports": repr(supports)}
+                )
                 continue
             seen.add((key, supports))
             source = sources.get(key)
             if source is None:
-                problems.append(f"No source with the key {key!r}.")
+                problems.append(gettext("No source with the key %(key)s.") % {"key": repr(key)})
             if supports not in Supports.values:
                 problems.append(
                     f"{supports!r} is not something a citation supports (for {key!r}): "

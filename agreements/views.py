@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
@@ -56,7 +57,7 @@ LATEST = 8
 SECTOR_NEWEST = 50
 ORGANIZATIONS_PAGE = 100
 PUBLISHED = Value(PublicationState.PUBLISHED)
-SORTABLE = [("title", "Title"), ("signed_on", "Signed"), ("value", "Value")]
+SORTABLE = [("title", gettext_lazy("Title")), ("signed_on", gettext_lazy("Signed")), ("value", gettext_lazy("Value"))]
 
 
 def public_agreements():
@@ -164,7 +165,7 @@ def _sort_columns(current):
             target, sort = key, "descending"
         else:
             target, sort = (f"-{key}" if key != "title" else key), None
-        columns.append({"key": key, "label": _(label), "target": target, "sort": sort})
+        columns.append({"key": key, "label": label, "target": target, "sort": sort})
     return columns
 
 
@@ -433,7 +434,7 @@ def event_detail(request, slug):
     queryset = public_agreements().filter(event=event)
     agreements = list(queryset)
     if not agreements:  # an event being prepared, with drafts only, is not published
-        raise Http404("No public agreement for this event.")
+        raise Http404(_("No public agreement for this event."))
     totals = tallied_totals("event", event.pk)
     scorecard = cached_scorecards(Agreement.objects.public().filter(event=event), "event").get(event.pk)
     context = {

@@ -105,7 +105,7 @@ class AdminSite(admin.AdminSite):
         @wraps(guarded)
         def inner(request, *args, **kwargs):
             if carries_null_character(request):
-                raise BadRequest("A request parameter contains a null character.")
+                raise BadRequest(_("A request parameter contains a null character."))
             return guarded(request, *args, **kwargs)
 
         return inner

@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # The language from the address (/ru/..., /kk/...; none is English) on the public pages; elsewhere (the
+    # API, the admin) from the browser's Accept-Language. Before the rate limit, so a 429 speaks it too.
+    "kzdeals.middleware.AddressOrBrowserLocaleMiddleware",
     # Inside CORS, so a 429 carries its headers too; before anything else that answers an API request.
     "agreements.api.throttling.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -164,6 +168,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Each named in its own language: the switcher offers them to readers of that language.
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")]
+# The project's catalogues (.po committed, .mo built by `make` with compilemessages).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kazakh formats (Django ships none) and the register's own date formats in every language.
+FORMAT_MODULE_PATH = ["kzdeals.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -85,7 +86,11 @@ def server_error(request):
     unavailable = isinstance(sys.exception(), DATABASE_UNAVAILABLE)
     status = 503 if unavailable else 500
     if request.path_info.startswith(API_PREFIX):
-        detail = "The register's database is unavailable; try again shortly." if unavailable else "Server error."
+        detail = (
+            gettext("The register's database is unavailable; try again shortly.")
+            if unavailable
+            else gettext("Server error.")
+        )
         response = JsonResponse({"detail": detail}, status=status)
     else:
         page = loader.get_template("503.html" if unavailable else "500.html").render()

@@ -1,11 +1,14 @@
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from tests import servers
 
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, monkeypatch):
+    # A request under /ru/ or /kk/ leaves its language active in the thread: each test starts in English.
+    translation.activate(settings.LANGUAGE_CODE)
     # /healthz keeps its write probe's answer for a while in the process: each test starts without one.
     monkeypatch.setattr("kzdeals.views.last_write_probe", {"at": None, "ok": True})
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

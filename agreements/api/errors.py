@@ -3,10 +3,11 @@
 The same shape as the export endpoints under `/api/v1/exports/`.
 """
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-INVALID_QUERY = "Invalid query parameters."
+INVALID_QUERY = gettext_lazy("Invalid query parameters.")
 
 
 class InvalidQuery(APIException):
@@ -20,7 +21,7 @@ class InvalidQuery(APIException):
 def null_character_errors(query_params, names):
     """The named parameters holding a NUL byte, which PostgreSQL refuses in any text comparison."""
     return {
-        name: ["Contains a null character."]
+        name: [gettext("Contains a null character.")]
         for name in names
         if any("\x00" in value for value in query_params.getlist(name))
     }

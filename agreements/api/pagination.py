@@ -7,6 +7,7 @@ A `page` that is not a positive whole number, or a `page_size` that is not a who
 import re
 
 from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.translation import gettext
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -32,7 +33,7 @@ class Pagination(PageNumberPagination):
         if raw is None:
             return 1
         if not POSITIVE_WHOLE_NUMBER.fullmatch(raw):
-            raise InvalidQuery({self.page_query_param: ["Must be a whole number from 1."]})
+            raise InvalidQuery({self.page_query_param: [gettext("Must be a whole number from 1.")]})
         return int(raw)
 
     def get_page_size(self, request):
@@ -45,7 +46,11 @@ class Pagination(PageNumberPagination):
             value = 0
         if not 1 <= value <= self.max_page_size:
             raise InvalidQuery(
-                {self.page_size_query_param: [f"Must be a whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        gettext("Must be a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
             )
         return value
 

@@ -18,6 +18,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
+from django.utils.translation import gettext
 
 from kzdeals.clients import client_address
 from kzdeals.middleware import API_PREFIX
@@ -60,7 +61,11 @@ class RateLimitMiddleware:
             return self.get_response(request)
         if count > limit:
             response = JsonResponse(
-                {"detail": f"Request was throttled. Expected available in {reset} seconds."}, status=429
+                {
+                    "detail": gettext("Request was throttled. Expected available in %(seconds)s seconds.")
+                    % {"seconds": reset}
+                },
+                status=429,
             )
             response["Retry-After"] = str(reset)
         else:

@@ -15,9 +15,11 @@ from functools import wraps
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 
+from agreements.api.errors import INVALID_QUERY
 from agreements.filters import AgreementFilterSet
 
 from . import datapackage, ocds, tabular
@@ -36,7 +38,7 @@ def filtered(view):
                 name: list(dict.fromkeys(error["message"] for error in items))
                 for name, items in filterset.errors.get_json_data().items()
             }
-            return JsonResponse({"detail": "Invalid query parameters.", "errors": errors}, status=400)
+            return JsonResponse({"detail": INVALID_QUERY, "errors": errors}, status=400)
         return view(request, filterset.qs)
 
     return require_safe(wrapper)
@@ -121,7 +123,7 @@ def agreements_json(request, queryset):
 def ocds_release_package(request, queryset):
     if not queryset.exists():
         # The schema requires at least one release: an empty package would not be valid OCDS.
-        return JsonResponse({"detail": "No public agreement matches these parameters."}, status=404)
+        return JsonResponse({"detail": gettext("No public agreement matches these parameters.")}, status=404)
     header, releases = ocds.release_package_parts(queryset, request)
     return streamed_json(streamed_json_object(header, "releases", started(releases)))
 

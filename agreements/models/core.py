@@ -15,23 +15,24 @@ from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code in capitals, such as USD.")
-country_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166 code in capitals, such as KZ.")
-qid_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata identifier looks like Q12345.")
+currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code in capitals, such as USD."))
+country_validator = RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 code in capitals, such as KZ."))
+qid_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata identifier looks like Q12345."))
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 CENT = Decimal("0.01")
 
 
 class Kind(models.TextChoices):
-    MEMORANDUM = "memorandum", "Memorandum"
-    AGREEMENT = "agreement", "Agreement"
-    CONTRACT = "contract", "Contract"
-    ROADMAP = "roadmap", "Roadmap"
-    LETTER_OF_INTENT = "letter_of_intent", "Letter of intent"
-    PARTNERSHIP = "partnership", "Partnership"
-    PROJECT = "project", "Project"
+    MEMORANDUM = "memorandum", _("Memorandum")
+    AGREEMENT = "agreement", _("Agreement")
+    CONTRACT = "contract", _("Contract")
+    ROADMAP = "roadmap", _("Roadmap")
+    LETTER_OF_INTENT = "letter_of_intent", _("Letter of intent")
+    PARTNERSHIP = "partnership", _("Partnership")
+    PROJECT = "project", _("Project")
 
     @classmethod
     def non_binding(cls):
@@ -48,78 +49,78 @@ class Kind(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    ANNOUNCED = "announced", "Announced"
-    SIGNED = "signed", "Signed"
-    IN_FORCE = "in_force", "In force"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
+    ANNOUNCED = "announced", _("Announced")
+    SIGNED = "signed", _("Signed")
+    IN_FORCE = "in_force", _("In force")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
 
 
 class PublicationState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    REVIEW = "review", "In review"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
 
 
 class Basis(models.TextChoices):
-    ANNOUNCED = "announced", "Announced"
-    CONTRACTED = "contracted", "Contracted"
-    DISBURSED = "disbursed", "Disbursed"
+    ANNOUNCED = "announced", _("Announced")
+    CONTRACTED = "contracted", _("Contracted")
+    DISBURSED = "disbursed", _("Disbursed")
 
 
 class Side(models.TextChoices):
-    KZ = "KZ", "Kazakhstan"
-    US = "US", "United States"
+    KZ = "KZ", _("Kazakhstan")
+    US = "US", _("United States")
 
 
 class Role(models.TextChoices):
-    PARTY = "party", "Party"
-    BUYER = "buyer", "Buyer"
-    SUPPLIER = "supplier", "Supplier"
-    INVESTOR = "investor", "Investor"
-    PARTNER = "partner", "Partner"
+    PARTY = "party", _("Party")
+    BUYER = "buyer", _("Buyer")
+    SUPPLIER = "supplier", _("Supplier")
+    INVESTOR = "investor", _("Investor")
+    PARTNER = "partner", _("Partner")
 
 
 class DatePrecision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
 
 
 class MilestoneStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    MET = "met", "Met"
-    NOT_MET = "not_met", "Not met"
-    PARTIALLY_MET = "partially_met", "Partially met"
+    SCHEDULED = "scheduled", _("Scheduled")
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")
+    PARTIALLY_MET = "partially_met", _("Partially met")
 
 
 class RelationKind(models.TextChoices):
-    AMENDS = "amends", "Amends"
-    SUPERSEDES = "supersedes", "Supersedes"
-    IMPLEMENTS = "implements", "Implements"
-    FOLLOWS = "follows", "Follows"
+    AMENDS = "amends", _("Amends")
+    SUPERSEDES = "supersedes", _("Supersedes")
+    IMPLEMENTS = "implements", _("Implements")
+    FOLLOWS = "follows", _("Follows")
 
 
 class OrgType(models.TextChoices):
-    GOVERNMENT = "government", "Government body"
-    STATE_COMPANY = "state_company", "State company"
-    PRIVATE_COMPANY = "private_company", "Private company"
-    INVESTMENT_FUND = "investment_fund", "Investment fund"
-    UNIVERSITY = "university", "University"
-    INTERNATIONAL_ORGANISATION = "international_organisation", "International organisation"
-    ASSOCIATION = "association", "Association"
+    GOVERNMENT = "government", _("Government body")
+    STATE_COMPANY = "state_company", _("State company")
+    PRIVATE_COMPANY = "private_company", _("Private company")
+    INVESTMENT_FUND = "investment_fund", _("Investment fund")
+    UNIVERSITY = "university", _("University")
+    INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
+    ASSOCIATION = "association", _("Association")
 
 
 class Supports(models.TextChoices):
-    RECORD = "record", "The record as a whole"
-    VALUE = "value", "Value"
-    SIGNED_ON = "signed_on", "Signature date"
-    STATUS = "status", "Status"
-    KIND = "kind", "Kind"
-    PARTIES = "parties", "Parties and signatories"
-    COMMITMENTS = "commitments", "Commitments"
-    PLACES = "places", "Places"
+    RECORD = "record", _("The record as a whole")
+    VALUE = "value", _("Value")
+    SIGNED_ON = "signed_on", _("Signature date")
+    STATUS = "status", _("Status")
+    KIND = "kind", _("Kind")
+    PARTIES = "parties", _("Parties and signatories")
+    COMMITMENTS = "commitments", _("Commitments")
+    PLACES = "places", _("Places")
 
 
 def format_partial_date(value, precision):
@@ -139,9 +140,9 @@ def partial_date_error(value, precision):
     if value is None:
         return None
     if precision == DatePrecision.MONTH and value.day != 1:
-        return "A date known to the month is entered as the first of that month."
+        return _("A date known to the month is entered as the first of that month.")
     if precision == DatePrecision.YEAR and (value.month, value.day) != (1, 1):
-        return "A date known to the year is entered as the first of January."
+        return _("A date known to the year is entered as the first of January.")
     return None
 
 
@@ -204,7 +205,7 @@ class Sector(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "sector"
+        verbose_name = _("sector")
 
     def __str__(self):
         return self.name
@@ -220,13 +221,13 @@ class Source(models.Model):
     """A citation: a publication the register relies on."""
 
     key = models.SlugField(
-        max_length=60, unique=True, help_text="A short stable handle, such as mfa-2025-11-07 or timesca-17b."
+        max_length=60, unique=True, help_text=_("A short stable handle, such as mfa-2025-11-07 or timesca-17b.")
     )
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=300)
     url = models.URLField(max_length=500, blank=True)
     published_on = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=8, blank=True, help_text="BCP 47 code, such as en, de, ru.")
+    language = models.CharField(max_length=8, blank=True, help_text=_("BCP 47 code, such as en, de, ru."))
     retrieved_on = models.DateField(null=True, blank=True)
 
     class SourceManager(models.Manager):
@@ -237,7 +238,7 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["publisher", "title"]
-        verbose_name = "source"
+        verbose_name = _("source")
 
     def __str__(self):
         return f"{self.publisher}: {self.title}"
@@ -250,17 +251,17 @@ class Organization(models.Model):
     name = models.CharField(max_length=250)
     short_name = models.CharField(max_length=80, blank=True)
     slug = models.SlugField(max_length=120, unique=True)
-    country = models.CharField(max_length=2, validators=[country_validator], help_text="ISO 3166 alpha-2.")
-    org_type = models.CharField("type", max_length=32, choices=OrgType.choices, blank=True)
+    country = models.CharField(max_length=2, validators=[country_validator], help_text=_("ISO 3166 alpha-2."))
+    org_type = models.CharField(_("type"), max_length=32, choices=OrgType.choices, blank=True)
     website = models.URLField(max_length=300, blank=True)
     wikidata_qid = models.CharField("Wikidata QID", max_length=20, blank=True, validators=[qid_validator])
-    registry_number = models.CharField("company registry number", max_length=60, blank=True)
+    registry_number = models.CharField(_("company registry number"), max_length=60, blank=True)
 
     objects = NaturalKeySlugManager()
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "organisation"
+        verbose_name = _("organisation")
         constraints = [
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="organization_country_alpha2"),
         ]
@@ -282,7 +283,7 @@ class Event(models.Model):
     ends_on = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
     announced_documents = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many documents were announced, where a source says so."
+        null=True, blank=True, help_text=_("How many documents were announced, where a source says so.")
     )
     announced_amount = models.DecimalField(
         max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
@@ -297,7 +298,7 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-starts_on"]
-        verbose_name = "event"
+        verbose_name = _("event")
         constraints = [
             models.CheckConstraint(
                 condition=Q(announced_amount__isnull=True) | Q(announced_amount__gte=0),
@@ -339,7 +340,7 @@ class Group(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "group"
+        verbose_name = _("group")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="group_amount_not_negative"),
         ]
@@ -546,7 +547,7 @@ class Agreement(StatusAsLoaded):
         max_length=12,
         choices=Status.choices,
         default=Status.SIGNED,
-        help_text="The deal's life. Whether the public sees the record is the publication state.",
+        help_text=_("The deal's life. Whether the public sees the record is the publication state."),
     )
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="agreements")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
@@ -556,33 +557,35 @@ class Agreement(StatusAsLoaded):
         blank=True,
         on_delete=models.PROTECT,
         related_name="agreements",
-        help_text="Set when a value was announced for several agreements together; the member then has no "
-        "value of its own.",
+        help_text=_(
+            "Set when a value was announced for several agreements together; the member then has no value of its own."
+        ),
     )
     signed_on = models.DateField(
         null=True,
         blank=True,
-        help_text="For a date known only to the month or year, enter its first day and set the precision.",
+        help_text=_("For a date known only to the month or year, enter its first day and set the precision."),
     )
     signed_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     entry_into_force_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
     value_amount = models.DecimalField(
-        "value", max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
+        _("value"), max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
     )
     value_currency = models.CharField(
-        "currency", max_length=3, default="USD", validators=[currency_validator], help_text="ISO 4217."
+        _("currency"), max_length=3, default="USD", validators=[currency_validator], help_text=_("ISO 4217.")
     )
-    value_approximate = models.BooleanField("approximate", default=False)
-    value_basis = models.CharField("basis", max_length=12, choices=Basis.choices, default=Basis.ANNOUNCED)
+    value_approximate = models.BooleanField(_("approximate"), default=False)
+    value_basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices, default=Basis.ANNOUNCED)
     summary = models.TextField(blank=True)
-    places = models.CharField(max_length=400, blank=True, help_text="Places named by the sources, separated by ';'.")
+    places = models.CharField(max_length=400, blank=True, help_text=_("Places named by the sources, separated by ';'."))
     last_verified_on = models.DateField(
-        "last verified",
+        _("last verified"),
         null=True,
         blank=True,
-        help_text="The day staff last checked the record against its sources (stale after "
-        "REGISTER_STALE_AFTER_DAYS days).",
+        help_text=_(
+            "The day staff last checked the record against its sources (stale after REGISTER_STALE_AFTER_DAYS days)."
+        ),
     )
     publication_state = models.CharField(
         max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT, db_index=True
@@ -599,8 +602,8 @@ class Agreement(StatusAsLoaded):
 
     class Meta:
         ordering = ["-signed_on", "title"]
-        verbose_name = "agreement"
-        permissions = [("publish_agreement", "Can publish agreements")]
+        verbose_name = _("agreement")
+        permissions = [("publish_agreement", _("Can publish agreements"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(value_amount__isnull=True) | Q(value_amount__gte=0), name="agreement_value_not_negative"
@@ -685,7 +688,7 @@ class Agreement(StatusAsLoaded):
         super().clean()
         if self.group_id and self.value_amount is not None:
             raise ValidationError(
-                {"value_amount": "A member of a group has no value of its own: the group holds the shared value."}
+                {"value_amount": _("A member of a group has no value of its own: the group holds the shared value.")}
             )
         if self.signed_on is None and self.signed_on_precision != DatePrecision.DAY:
             self.signed_on_precision = DatePrecision.DAY
@@ -727,8 +730,8 @@ class Party(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="parties")
     side = models.CharField(max_length=2, choices=Side.choices)
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTY)
-    signed_by = models.CharField(max_length=200, blank=True, help_text="The person who signed, where known.")
-    signer_title = models.CharField(max_length=250, blank=True, help_text="That person's office when signing.")
+    signed_by = models.CharField(max_length=200, blank=True, help_text=_("The person who signed, where known."))
+    signer_title = models.CharField(max_length=250, blank=True, help_text=_("That person's office when signing."))
     note = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords()
@@ -741,8 +744,8 @@ class Party(models.Model):
 
     class Meta:
         ordering = ["side", "organization__name"]
-        verbose_name = "party"
-        verbose_name_plural = "parties"
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "organization"],
@@ -770,14 +773,16 @@ class Commitment(StatusAsLoaded):
     quantity = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE)
     unit = models.CharField(max_length=60, blank=True)
     due_on = models.DateField(
-        null=True, blank=True, help_text='For a month or a year ("by 2028"), enter its first day and set the precision.'
+        null=True,
+        blank=True,
+        help_text=_('For a month or a year ("by 2028"), enter its first day and set the precision.'),
     )
     due_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     status = models.CharField(
         max_length=14,
         choices=MilestoneStatus.choices,
         default=MilestoneStatus.SCHEDULED,
-        help_text="Its latest update's, once it has updates.",
+        help_text=_("Its latest update's, once it has updates."),
     )
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="commitments")
 
@@ -791,7 +796,7 @@ class Commitment(StatusAsLoaded):
 
     class Meta:
         ordering = ["agreement", "position"]
-        verbose_name = "commitment"
+        verbose_name = _("commitment")
         constraints = [
             models.UniqueConstraint(fields=["agreement", "position"], name="commitment_unique_position"),
             models.CheckConstraint(
@@ -833,12 +838,12 @@ class Citation(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     supports = models.CharField(max_length=12, choices=Supports.choices, default=Supports.RECORD)
-    claim = models.CharField(max_length=400, blank=True, help_text="What this source says, in a few words.")
+    claim = models.CharField(max_length=400, blank=True, help_text=_("What this source says, in a few words."))
     claim_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE)
     claim_currency = models.CharField(max_length=3, blank=True, validators=[currency_validator])
     claim_approximate = models.BooleanField(default=False)
     disputes = models.BooleanField(
-        default=False, help_text="This source disagrees with the register's figure; both are shown."
+        default=False, help_text=_("This source disagrees with the register's figure; both are shown.")
     )
 
     history = HistoricalRecords()
@@ -851,7 +856,7 @@ class Citation(models.Model):
 
     class Meta:
         ordering = ["agreement", "pk"]
-        verbose_name = "citation"
+        verbose_name = _("citation")
         constraints = [
             models.UniqueConstraint(fields=["agreement", "source", "supports"], name="citation_unique"),
             models.CheckConstraint(
@@ -887,7 +892,7 @@ class Relation(models.Model):
 
     class Meta:
         ordering = ["from_agreement", "kind"]
-        verbose_name = "relation"
+        verbose_name = _("relation")
         constraints = [
             models.UniqueConstraint(fields=["from_agreement", "to_agreement", "kind"], name="relation_unique"),
             models.CheckConstraint(

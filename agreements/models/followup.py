@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .core import (
@@ -202,9 +203,9 @@ def scorecards(queryset, key=None, day=None):
 class PartialDateMixin(models.Model):
     """A dated fact: a day, or a month or year entered as its first day."""
 
-    date = models.DateField(help_text="For a month or a year, enter its first day and set the precision.")
+    date = models.DateField(help_text=_("For a month or a year, enter its first day and set the precision."))
     date_precision = models.CharField(
-        "precision", max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+        _("precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
 
     class Meta:
@@ -232,20 +233,20 @@ class StatusEntry(PartialDateMixin):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="status_entries")
     status = models.CharField(max_length=12, choices=Status.choices)
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="status_entries")
-    note = models.CharField(max_length=400, blank=True, help_text="What the source says, in a sentence.")
+    note = models.CharField(max_length=400, blank=True, help_text=_("What the source says, in a sentence."))
 
     history = HistoricalRecords()
     objects = StatusEntryManager()
 
     class Meta:
         ordering = ["agreement", "date", "id"]
-        verbose_name = "status entry"
-        verbose_name_plural = "status timeline"
+        verbose_name = _("status entry")
+        verbose_name_plural = _("status timeline")
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "date", "status"],
                 name="status_entry_unique",
-                violation_error_message="The timeline already has this status on this date.",
+                violation_error_message=_("The timeline already has this status on this date."),
             ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="status_entry_status_valid"),
             models.CheckConstraint(
@@ -280,24 +281,24 @@ class CommitmentUpdate(PartialDateMixin):
         null=True,
         blank=True,
         validators=NON_NEGATIVE,
-        help_text="How much of the commitment's quantity is done, where a source says (120 of 3,000 units).",
+        help_text=_("How much of the commitment's quantity is done, where a source says (120 of 3,000 units)."),
     )
     source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="commitment_updates"
     )
-    note = models.CharField(max_length=400, blank=True, help_text="What the source says, in a sentence.")
+    note = models.CharField(max_length=400, blank=True, help_text=_("What the source says, in a sentence."))
 
     history = HistoricalRecords()
     objects = CommitmentUpdateManager()
 
     class Meta:
         ordering = ["commitment", "date", "id"]
-        verbose_name = "commitment update"
+        verbose_name = _("commitment update")
         constraints = [
             models.UniqueConstraint(
                 fields=["commitment", "date", "status"],
                 name="commitment_update_unique",
-                violation_error_message="This commitment already has an update with this status on this date.",
+                violation_error_message=_("This commitment already has an update with this status on this date."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=MilestoneStatus.values), name="commitment_update_status_valid"
@@ -330,7 +331,7 @@ class EventClaim(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="claims")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="event_claims")
-    claim = models.CharField(max_length=500, help_text="What the source says, in its own terms.")
+    claim = models.CharField(max_length=500, help_text=_("What the source says, in its own terms."))
     amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE)
     currency = models.CharField(max_length=3, blank=True, validators=[currency_validator])
     approximate = models.BooleanField(default=False)
@@ -339,8 +340,8 @@ class EventClaim(models.Model):
 
     class Meta:
         ordering = ["event", "id"]
-        verbose_name = "claim about the event"
-        verbose_name_plural = "claims about the event"
+        verbose_name = _("claim about the event")
+        verbose_name_plural = _("claims about the event")
         constraints = [
             models.UniqueConstraint(fields=["event", "source"], name="event_claim_unique"),
             models.CheckConstraint(
@@ -374,14 +375,14 @@ class PublishedVersion(models.Model):
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="published_versions")
     at = models.DateTimeField(db_index=True)
-    versions = models.JSONField(help_text="The ids of the history rows that made this published state.")
-    changes = models.JSONField(default=list, help_text='[{"field", "before", "after"}], empty for the first.')
+    versions = models.JSONField(help_text=_("The ids of the history rows that made this published state."))
+    changes = models.JSONField(default=list, help_text=_('[{"field", "before", "after"}], empty for the first.'))
 
     objects = PublishedVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name = "published version"
+        verbose_name = _("published version")
         indexes = [models.Index(fields=["agreement", "-at"], name="published_version_agreement")]
 
     def __str__(self):

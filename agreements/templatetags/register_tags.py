@@ -4,17 +4,20 @@ writes them, and absolute URLs."""
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats, translation
 from django.utils.html import format_html
 
-from agreements import links
+from agreements import languages, links
 from agreements.models import DatePrecision, format_partial_date
 
 register = template.Library()
 
 
 def format_money(amount, currency="USD", approximate=False):
-    """`≈ USD 1,000,000,000`: cents only where there are any; None for an unknown amount."""
+    """`≈ USD 1,000,000,000` (grouped as the active language groups): cents only where there are any; None
+    for an unknown amount."""
     if amount is None:
         return None
     text = f"{currency} {format_number(amount)}"
@@ -22,25 +25,28 @@ def format_money(amount, currency="USD", approximate=False):
 
 
 def format_number(amount):
-    """`84,000`: a quantity with thousands separators, cents only where there are any."""
+    """A quantity grouped by thousands as the active language writes it (`84,000`, `84 000`, `1 234,50`),
+    cents only where there are any."""
     if amount is None:
         return None
     amount = Decimal(amount)
     places = 0 if amount == amount.to_integral_value() else 2
-    return f"{amount:,.{places}f}"
+    # Rounded here: Django's number_format cuts the digits past `decimal_pos` off.
+    rounded = amount.quantize(Decimal(1).scaleb(-places))
+    return formats.number_format(rounded, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def partial_date_words(value, precision=DatePrecision.DAY):
     """A date as a reader writes it, to the precision it is known: "12 March 2026", "November 2025",
-    "2028" (in the active language's month names); None for an unknown date."""
+    "2028" (in the active language's words and order); None for an unknown date."""
     if value is None:
         return None
     if precision == DatePrecision.YEAR:
         return str(value.year)
     if precision == DatePrecision.MONTH:
         return formats.date_format(value, "YEAR_MONTH_FORMAT")
-    # "E": the month's name as a day's date takes it (the genitive in Russian: "12 марта 2026").
-    return formats.date_format(value, "j E Y")
+    # The active language's (kzdeals/formats): "12 March 2026", "12 марта 2026", "2026 ж. 12 наурыз".
+    return formats.date_format(value, "DAY_IN_WORDS_FORMAT")
 
 
 @register.simple_tag
@@ -69,7 +75,8 @@ def money(amount, currency="USD", approximate=False):
 def percent(value):
     if value is None:
         return "—"
-    return f"{value:.1f}%"
+    rounded = Decimal(value).quantize(Decimal("0.1"))
+    return f"{formats.number_format(rounded, decimal_pos=1, use_l10n=True)}%"
 
 
 @register.simple_tag(takes_context=True)
@@ -79,3 +86,25 @@ def absolute_url(context, path=None):
         request = context.get("request")
         path = request.path if request is not None else "/"
     return links.absolute_url(path)
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    """This page in every language (agreements/languages.py), or nothing on a page with one address
+    (the admin's sign-in lockout, for one)."""
+    request = context.get("request")
+    if request is None or not languages.is_public_page(request):
+        return []
+    return languages.alternates(request)
+
+
+@register.simple_tag
+def og_locale(language):
+    return languages.OG_LOCALES.get(language, "en_US")
+
+
+@register.simple_tag
+def one_address_url(name):
+    """The address of what has one address in every language (the sitemap): never under a prefix."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse(name)

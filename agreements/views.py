@@ -231,6 +231,7 @@ def agreement_list(request):
         "totals": totals,
         "columns": _sort_columns(ordering),
         "csv_query": csv_query.urlencode(),
+        "filters_in_use": sum(1 for name in filterset.filters if name not in ("q", "ordering") and data.get(name)),
     }
     return render(request, "agreements/agreement_list.html", context, status=400 if errors else 200)
 

@@ -109,7 +109,7 @@ def test_list_shows_rows_with_kind_binding_status_sector_parties_date_and_value(
         signed_on_precision="month",
     )
     html = client.get(reverse("agreements:agreement-list")).content.decode()
-    assert "shared: ≈ USD 1,000,000,000 (Education package)" in html
+    assert 'shared: ≈ USD 1,000,000,000 <span class="group-name">(Education package)</span>' in html
     assert "≈ USD 4,000,000,000" in html
     assert "non-binding" in html
     assert "2025-09" in html

@@ -1,17 +1,19 @@
 """The query parameters of each resource: the one set of `/agreements/` and `/api/v1/agreements/` (shared by
 the page, the API and the exports), and that of the public change log `/api/v1/changes/`."""
 
+import contextlib
 import copy
 import datetime
 from decimal import Decimal
 
 import django_filters
+import pycountry
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connections
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -46,6 +48,15 @@ ORDERINGS = {
     "-title": ["-title", "-pk"],
 }
 DEFAULT_ORDERING = "-signed_on"
+# The orderings in words, the default first: a form that names no order shows the one in effect.
+ORDERING_CHOICES = [
+    ("-signed_on", _("Newest first")),
+    ("signed_on", _("Oldest first")),
+    ("-value", _("Largest value first")),
+    ("value", _("Smallest value first")),
+    ("title", _("Title, A to Z")),
+    ("-title", _("Title, Z to A")),
+]
 BOOLEAN_CHOICES = [("true", "Binding only"), ("false", "Non-binding only")]
 STALE_CHOICES = [("true", _("Stale only")), ("false", _("Verified recently only"))]
 OVERDUE_CHOICES = [("true", _("With an overdue commitment")), ("false", _("Without an overdue commitment"))]
@@ -217,7 +228,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         ),
     )
     ordering = django_filters.ChoiceFilter(
-        choices=[(key, key) for key in ORDERINGS], method="filter_ordering", label="Order by", empty_label=None
+        choices=ORDERING_CHOICES, method="filter_ordering", label=_("Order by"), empty_label=None
     )
 
     class Meta:
@@ -323,6 +334,41 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     def filter_ordering(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
+
+
+def public_organizations():
+    """The organisations party to a public agreement: those the `party` parameter knows."""
+    return AgreementFilterSet.base_filters["party"].queryset.all()
+
+
+def in_contract_terms(data):
+    """The page's parameters with what a reader types turned into the contract's values, for the FilterSet.
+
+    `party` may be an organisation's name or short name (any case) when exactly one public organisation
+    has it, and `country` a country's name ("Kazakhstan") or its alpha-3 code, besides the organisation's
+    slug and the alpha-2 code that the API takes. A value that names nothing is left as it is, for the
+    FilterSet to refuse with its reason. One query when `party` is given, none otherwise."""
+    data = data.copy()
+    party = (data.get("party") or "").strip()
+    if party:
+        found = list(
+            public_organizations()
+            .filter(Q(slug=party) | Q(name__iexact=party) | Q(short_name__iexact=party))
+            .order_by()
+            .values_list("slug", flat=True)[:3]
+        )
+        if party not in found and len(set(found)) == 1:
+            data["party"] = found[0]
+    country = (data.get("country") or "").strip()
+    if len(country) > 2:
+        with contextlib.suppress(LookupError):
+            data["country"] = pycountry.countries.lookup(country).alpha_2
+    return data
+
+
+def country_name(code):
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
 
 
 def shallow_copy(obj):

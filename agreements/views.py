@@ -3,6 +3,7 @@
 Each page runs a fixed number of queries whatever the number of rows (tests/test_views.py checks it).
 """
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -23,7 +24,14 @@ from .api.pagination import CountedPaginator
 from .caching import cached_scorecards, cached_totals
 from .change_words import describe, published_changes
 from .charts import bar_chart, count_chart, timeline_chart
-from .filters import DEFAULT_ORDERING, ORDERINGS, AgreementFilterSet
+from .filters import (
+    DEFAULT_ORDERING,
+    ORDERINGS,
+    AgreementFilterSet,
+    country_name,
+    in_contract_terms,
+    public_organizations,
+)
 from .models import (
     Agreement,
     Citation,
@@ -49,7 +57,7 @@ from .models import (
 )
 from .models import followup as follow_up
 from .tally import tallied_totals, tallied_totals_by
-from .templatetags.register_tags import format_money
+from .templatetags.register_tags import format_money, format_number, partial_date_words
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -169,6 +177,57 @@ def _sort_columns(current):
     return columns
 
 
+def _readers_form(form, data):
+    """The list's form in a reader's words: a party and a country by name, each with a list of the public ones
+    to pick from (an HTML datalist: no script), and the order in effect preselected. One query."""
+    organizations = list(public_organizations().order_by("name").values_list("name", "short_name", "country"))
+    party = form.fields["party"]
+    party.label = _("Party")
+    party.help_text = _("An organisation's name, short name or address (such as wabtec).")
+    party.widget.attrs.update({"list": "party-names", "placeholder": _("e.g. Wabtec Corporation")})
+    country = form.fields["country"]
+    country.label = _("Party country")
+    country.help_text = _("A country's name or two-letter code, such as Kazakhstan or KZ.")
+    country.widget.attrs.update({"list": "country-names", "maxlength": "60"})
+    if (data.get("q") or "").strip() and not data.get("ordering"):
+        # A search with no order asked for is ranked by relevance: say so rather than preselect another.
+        form.fields["ordering"].choices = [("", _("Best match first")), *form.fields["ordering"].choices]
+    codes = sorted({code for _name, _short, code in organizations})
+    return {
+        "party_names": [(name, short) for name, short, _code in organizations],
+        "country_names": sorted((country_name(code), code) for code in codes),
+    }
+
+
+def _filters_in_words(form):
+    """What the valid filters keep, as a reader would say it: [(label, value)]."""
+    words = []
+    for name, value in form.cleaned_data.items():
+        if name in ("ordering", "q") or value in (None, "", [], ()):
+            continue
+        field = form.fields[name]
+        if hasattr(value, "_meta"):
+            text = str(value)
+        elif isinstance(value, datetime.date):
+            text = partial_date_words(value)
+        elif isinstance(value, Decimal):
+            text = format_number(value)
+        elif name == "country":
+            text = f"{country_name(value.upper())} ({value.upper()})"
+        elif getattr(field, "choices", None):
+            text = str(dict(field.choices).get(value, value))
+        else:
+            text = str(value)
+        words.append((field.label, text))
+    return words
+
+
+READABLE_ERRORS = {
+    "party": _("No public organisation has the name, short name or address “%(value)s”: pick one from the list."),
+    "country": _("No country is called “%(value)s”: use its name or two-letter code, such as Kazakhstan or KZ."),
+}
+
+
 @require_safe
 def agreement_list(request):
     """Filter, count, add up, sort and page the public agreements.
@@ -182,11 +241,16 @@ def agreement_list(request):
         if any("\x00" in value for value in data.getlist(name)) or "\x00" in name:
             messages.append(_("“%(name)s” contains a null character and was ignored.") % {"name": name[:40]})
             del data[name]
+    data = in_contract_terms(data)
     filterset = AgreementFilterSet(data or None, queryset=Agreement.objects.public().with_relations())
     _label_empty_choices(filterset.form)
+    choices = _readers_form(filterset.form, data)
     errors = []
     if filterset.is_bound and not filterset.form.is_valid():
         for name, field_errors in filterset.form.errors.items():
+            if name in READABLE_ERRORS:
+                field_errors = [READABLE_ERRORS[name] % {"value": data.get(name, "")[:80]}]
+                filterset.form.errors[name] = field_errors
             errors.extend({"name": name, "message": message} for message in field_errors)
         queryset = Agreement.objects.none()
     else:
@@ -218,7 +282,7 @@ def agreement_list(request):
         raise Http404(_("There is no page %(page)s.") % {"page": page_number})
     page = paginator.page(page_number)
     ordering = data.get("ordering") if not errors and data.get("ordering") else DEFAULT_ORDERING
-    csv_query = request.GET.copy()
+    csv_query = data.copy()  # in the contract's terms: the export's API-side filters take slugs and codes
     csv_query.pop("page", None)
     context = {
         "filterset": filterset,
@@ -232,6 +296,8 @@ def agreement_list(request):
         "columns": _sort_columns(ordering),
         "csv_query": csv_query.urlencode(),
         "filters_in_use": sum(1 for name in filterset.filters if name not in ("q", "ordering") and data.get(name)),
+        "filters_in_words": _filters_in_words(filterset.form) if not errors and filterset.is_bound else [],
+        **choices,
     }
     return render(request, "agreements/agreement_list.html", context, status=400 if errors else 200)
 

@@ -26,6 +26,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     Agreement,
+    DatePrecision,
     Event,
     Kind,
     Organization,
@@ -60,6 +61,27 @@ ORDERING_CHOICES = [
 BOOLEAN_CHOICES = [("true", "Binding only"), ("false", "Non-binding only")]
 STALE_CHOICES = [("true", _("Stale only")), ("false", _("Verified recently only"))]
 OVERDUE_CHOICES = [("true", _("With an overdue commitment")), ("false", _("Without an overdue commitment"))]
+
+
+def signed_by_end_of(day):
+    """Agreements whose whole signature date (its day, month or year) lies on or before `day`."""
+    if day == datetime.date.max:
+        return Q(signed_on__isnull=False)
+    following = day + datetime.timedelta(days=1)
+    return (
+        Q(signed_on_precision=DatePrecision.DAY, signed_on__lte=day)
+        | Q(signed_on_precision=DatePrecision.MONTH, signed_on__lt=following.replace(day=1))
+        | Q(signed_on_precision=DatePrecision.YEAR, signed_on__lt=following.replace(month=1, day=1))
+    )
+
+
+def ends_on_or_after(day):
+    """Agreements whose signature date (its day, month or year) reaches `day`: it ends on or after it."""
+    return (
+        Q(signed_on_precision=DatePrecision.DAY, signed_on__gte=day)
+        | Q(signed_on_precision=DatePrecision.MONTH, signed_on__gte=day.replace(day=1))
+        | Q(signed_on_precision=DatePrecision.YEAR, signed_on__gte=day.replace(month=1, day=1))
+    )
 
 
 def day_started():
@@ -152,9 +174,9 @@ def with_effective_value(queryset):
 class AgreementFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
-        label="Search",
+        label=_("Search"),
         max_length=200,
-        help_text="Words in the title, summary or a party's name.",
+        help_text=_("Words in the title or summary, a party's name or signatory, the event or a place."),
     )
     sector = SlugChoiceFilter(queryset=Sector.objects.all(), to_field_name="slug", null_label=None, label="Sector")
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label="Kind")
@@ -185,16 +207,19 @@ class AgreementFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         label="Event",
     )
+    # A date known to the month or the year is entered as its first day: it begins on or after a day exactly
+    # when the whole month or year does, so `gte` is the rule for `signed_after`; `signed_before` needs its end.
     signed_after = django_filters.DateFilter(
         field_name="signed_on",
         lookup_expr="gte",
-        label="Signed on or after",
+        label=_("Signed on or after"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A date known only to its month or year counts when the whole month or year is in the range."),
     )
     signed_before = django_filters.DateFilter(
         field_name="signed_on",
-        lookup_expr="lte",
-        label="Signed on or before",
+        method="filter_signed_before",
+        label=_("Signed on or before"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     value_min = django_filters.NumberFilter(
@@ -313,6 +338,33 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search_agreements(queryset, value)
+
+    def filter_signed_before(self, queryset, name, value):
+        return queryset.filter(signed_by_end_of(value))
+
+    def coarse_dates_left_out(self):
+        """How many agreements the other filters keep but the date range leaves out only because their date is
+        known to the month or the year and that period straddles an end of the range (November 2025 against
+        `signed_before=2025-11-05`): none to say without a valid date range. One COUNT when there is one."""
+        if not (self.is_bound and self.form.is_valid()):
+            return 0
+        cleaned = self.form.cleaned_data
+        after, before = cleaned.get("signed_after"), cleaned.get("signed_before")
+        if not (after or before):
+            return 0
+        queryset = self.queryset
+        for name, value in cleaned.items():
+            if name not in ("signed_after", "signed_before", "ordering") and value not in EMPTY_VALUES:
+                queryset = self.filters[name].filter(queryset, value)
+        overlaps = ~Q(signed_on_precision=DatePrecision.DAY) & Q(signed_on__isnull=False)
+        inside = Q()
+        if after:
+            overlaps &= ends_on_or_after(after)
+            inside &= Q(signed_on__gte=after)
+        if before:
+            overlaps &= Q(signed_on__lte=before)
+            inside &= signed_by_end_of(before)
+        return queryset.filter(overlaps).exclude(inside).order_by().count()
 
     @extend_schema_field(OpenApiTypes.STR)  # an organisation's slug
     def filter_party(self, queryset, name, value):

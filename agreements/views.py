@@ -297,6 +297,7 @@ def agreement_list(request):
         "csv_query": csv_query.urlencode(),
         "filters_in_use": sum(1 for name in filterset.filters if name not in ("q", "ordering") and data.get(name)),
         "filters_in_words": _filters_in_words(filterset.form) if not errors and filterset.is_bound else [],
+        "coarse_left_out": filterset.coarse_dates_left_out() if not errors else 0,
         **choices,
     }
     return render(request, "agreements/agreement_list.html", context, status=400 if errors else 200)

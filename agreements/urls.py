@@ -19,6 +19,7 @@ urlpatterns = [
     path("sectors/<slug:slug>/feed/", feeds.SectorFeed(), name="sector-feed"),
     path("feeds/agreements/", feeds.LatestAgreementsFeed(), name="feed"),
     path("changes/", views.changes, name="changes"),
+    path("data/", views.downloads, name="data"),
     path("feeds/changes/", feeds.ChangesFeed(), name="changes-feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),

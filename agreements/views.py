@@ -24,6 +24,7 @@ from .api.pagination import CountedPaginator
 from .caching import cached_scorecards, cached_totals
 from .change_words import describe, published_changes
 from .charts import bar_chart, count_chart, timeline_chart
+from .downloads import exports_with_sizes
 from .filters import (
     DEFAULT_ORDERING,
     ORDERINGS,
@@ -32,6 +33,7 @@ from .filters import (
     in_contract_terms,
     public_organizations,
 )
+from .licence import data_license
 from .models import (
     Agreement,
     Citation,
@@ -577,6 +579,36 @@ def changes(request):
         "entries": describe(page.object_list),
     }
     return render(request, "agreements/changes.html", context, status=400 if errors else 200)
+
+
+@require_safe
+def downloads(request):
+    """/data/: every export with its format, size and last update, the data package, the licence; the list's
+    filters, validated by the one FilterSet, carried into every link (a bad one: a message and status 400).
+    Queries: the register's last change, and the filters' own lookups; sizes come from the cache
+    (agreements/downloads.py)."""
+    data = in_contract_terms(request.GET.copy())
+    data.pop("page", None)
+    data.pop("page_size", None)
+    filterset = AgreementFilterSet(data or None, queryset=Agreement.objects.public())
+    errors = []
+    if filterset.is_bound and not filterset.form.is_valid():
+        for name, field_errors in filterset.form.errors.items():
+            errors.extend({"name": name, "message": message} for message in field_errors)
+    exports, last_update = exports_with_sizes()
+    query = "" if errors else data.urlencode()
+    context = {
+        "exports": [
+            {"url": reverse(url_name) + (f"?{query}" if query else ""), "format": kind, "what": what, "size": size}
+            for url_name, kind, what, size in exports
+        ],
+        "last_update": last_update,
+        "license": data_license(),
+        "errors": errors,
+        "query": query,
+        "filters_in_words": _filters_in_words(filterset.form) if filterset.is_bound and not errors else [],
+    }
+    return render(request, "agreements/downloads.html", context, status=400 if errors else 200)
 
 
 @require_safe

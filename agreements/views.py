@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
@@ -367,23 +368,7 @@ class AgreementDetailView(DetailView):
                 numbers_for = marks.setdefault(citation.supports, [])
                 if citation.number not in numbers_for:
                     numbers_for.append(citation.number)
-        disputes = [
-            {
-                "citation": citation,
-                "label": citation.get_supports_display(),
-                "register": self.register_figure(agreement, citation.supports),
-                "register_marks": marks.get(citation.supports, []),
-                "claim_marks": [citation.number],
-                "claim": format_money(
-                    citation.claim_amount,
-                    citation.claim_currency or agreement.value_currency,
-                    citation.claim_approximate,
-                )
-                or citation.claim,
-            }
-            for citation in citations
-            if citation.disputes
-        ]
+        disputes = disagreements(agreement, citations, sources, marks, commitments)
         group_members = []
         if agreement.group_id:
             group_members = list(public.filter(group_id=agreement.group_id).exclude(pk=agreement.pk).order_by("title"))
@@ -426,7 +411,7 @@ class AgreementDetailView(DetailView):
         return context
 
     @staticmethod
-    def register_figure(agreement, supports):
+    def register_figure(agreement, supports, commitments=()):
         if supports == Supports.VALUE:
             if agreement.group_id:
                 group = agreement.group
@@ -438,7 +423,56 @@ class AgreementDetailView(DetailView):
             return agreement.get_status_display()
         if supports == Supports.KIND:
             return agreement.get_kind_display()
+        if supports == Supports.COMMITMENTS and commitments:
+            return ", ".join(
+                f"{format_number(c.quantity)} {c.unit}".strip() if c.quantity is not None else c.description
+                for c in commitments
+            )
         return None
+
+
+def disagreements(agreement, citations, sources, marks, commitments):
+    """Where sources disagree, in sentences: for each disputed figure, who gives the register's figure (the
+    sources that back it, else those of the whole record) and what it is, or that they give none, then each
+    other claim once with every source that makes it: "The Foreign Ministry [1] gives no value; the U.S.
+    Department of State [2] gives USD 7,000,000,000." Commitments are compared by what they list."""
+    by_figure = {}
+    for citation in citations:
+        if citation.disputes:
+            by_figure.setdefault(citation.supports, []).append(citation)
+    found = []
+    for supports, disputing in by_figure.items():
+        label = disputing[0].get_supports_display()
+        numbers = marks.get(supports) or marks.get(Supports.RECORD, [])
+        figure = AgreementDetailView.register_figure(agreement, supports, commitments)
+        register = {"sources": [sources[number - 1] for number in numbers], "what": figure}
+        register["predicate"] = predicate(len(numbers) or 1, figure, label, supports)
+        claims = {}
+        for citation in disputing:
+            amount = format_money(
+                citation.claim_amount, citation.claim_currency or agreement.value_currency, citation.claim_approximate
+            )
+            what = amount or citation.claim or None
+            claim = claims.setdefault(what, {"sources": [], "what": what, "notes": []})
+            claim["sources"].append(sources[citation.number - 1])
+            if amount and citation.claim and citation.claim not in claim["notes"]:
+                claim["notes"].append(citation.claim)
+        for claim in claims.values():
+            claim["predicate"] = predicate(len(claim["sources"]), claim["what"], label, supports)
+        found.append({"label": label, "sides": [register, *claims.values()]})
+    return found
+
+
+def predicate(count, what, label, supports):
+    """What one source or several say of a figure: "gives USD 7,000,000,000", "give no value", "lists 18 aircraft",
+    "calls it “Letter of intent”"."""
+    if what is None:
+        return ngettext("gives no %(figure)s", "give no %(figure)s", count) % {"figure": label.lower()}
+    if supports == Supports.COMMITMENTS:
+        return ngettext("lists %(what)s", "list %(what)s", count) % {"what": what}
+    if supports == Supports.KIND:
+        return ngettext("calls it “%(what)s”", "call it “%(what)s”", count) % {"what": what}
+    return ngettext("gives %(what)s", "give %(what)s", count) % {"what": what}
 
 
 class OrganizationListView(ListView):

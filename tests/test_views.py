@@ -258,8 +258,9 @@ def test_detail_numbers_each_source_once_and_marks_the_figures(client):
     assert html.count('id="source-1"') == 1
     assert html.count('id="source-2"') == 1
     assert 'id="source-3"' not in html
-    assert "Register: USD 4,000,000,000" in html
-    assert "Other source: USD 4,200,000,000" in html
+    mfa = 'MFA<sup class="cite"><a href="#source-1">[1]</a></sup>'
+    assert f"<strong>Value:</strong>\n      {mfa} gives USD 4,000,000,000; " in html
+    assert 'Trend<sup class="cite"><a href="#source-2">[2]</a></sup> gives USD 4,200,000,000.' in html
     assert 'href="#source-2">[2]' in html
 
 

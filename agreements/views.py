@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Value, prefetch_related_objects
 from django.forms import ModelChoiceField
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from . import links
+from . import citing, links
 from .api.pagination import CountedPaginator
 from .caching import cached_scorecards, cached_totals
 from .change_words import describe, published_changes
@@ -386,6 +386,9 @@ class AgreementDetailView(DetailView):
         )
         # The public change log's days for this record (never a draft's edits, never an editor's name).
         changed = PublishedVersion.objects.changes().filter(agreement=agreement).values_list("at", flat=True)
+        history = sorted({timezone.localdate(moment) for moment in changed}, reverse=True)
+        # The version is the latest published change's day, else the publication's (as citing.version_date).
+        version = history[0] if history else timezone.localdate(agreement.published_at or agreement.updated_at)
         news_since = agreement_news_since(agreement)
         context.update(
             {
@@ -405,7 +408,8 @@ class AgreementDetailView(DetailView):
                 "group_members": group_members,
                 "relations_out": related,
                 "relations_in": related_in,
-                "history": sorted({timezone.localdate(moment) for moment in changed}, reverse=True),
+                "history": history,
+                "cite": citing.citation(agreement, version),
             }
         )
         return context
@@ -613,6 +617,27 @@ def changes(request):
         "entries": describe(page.object_list),
     }
     return render(request, "agreements/changes.html", context, status=400 if errors else 200)
+
+
+def _citable(slug):
+    return get_object_or_404(Agreement.objects.public(), slug=slug)
+
+
+@require_safe
+def agreement_csl(request, slug):
+    """The record's citation as CSL-JSON (an attachment)."""
+    response = JsonResponse(citing.csl_json(_citable(slug)), safe=False, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/vnd.citationstyles.csl+json; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="kzdeals-{slug}.json"'
+    return response
+
+
+@require_safe
+def agreement_bibtex(request, slug):
+    """The record's citation as BibTeX (an attachment)."""
+    response = HttpResponse(citing.bibtex(_citable(slug)), content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kzdeals-{slug}.bib"'
+    return response
 
 
 @require_safe

@@ -1,17 +1,19 @@
 """The query parameters of each resource: the one set of `/agreements/` and `/api/v1/agreements/` (shared by
 the page, the API and the exports), and that of the public change log `/api/v1/changes/`."""
 
+import contextlib
 import copy
 import datetime
 from decimal import Decimal
 
 import django_filters
+import pycountry
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connections
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -24,6 +26,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     Agreement,
+    DatePrecision,
     Event,
     Kind,
     Organization,
@@ -46,9 +49,39 @@ ORDERINGS = {
     "-title": ["-title", "-pk"],
 }
 DEFAULT_ORDERING = "-signed_on"
+# The orderings in words, the default first: a form that names no order shows the one in effect.
+ORDERING_CHOICES = [
+    ("-signed_on", _("Newest first")),
+    ("signed_on", _("Oldest first")),
+    ("-value", _("Largest value first")),
+    ("value", _("Smallest value first")),
+    ("title", _("Title, A to Z")),
+    ("-title", _("Title, Z to A")),
+]
 BOOLEAN_CHOICES = [("true", _("Binding only")), ("false", _("Non-binding only"))]
 STALE_CHOICES = [("true", _("Stale only")), ("false", _("Verified recently only"))]
 OVERDUE_CHOICES = [("true", _("With an overdue commitment")), ("false", _("Without an overdue commitment"))]
+
+
+def signed_by_end_of(day):
+    """Agreements whose whole signature date (its day, month or year) lies on or before `day`."""
+    if day == datetime.date.max:
+        return Q(signed_on__isnull=False)
+    following = day + datetime.timedelta(days=1)
+    return (
+        Q(signed_on_precision=DatePrecision.DAY, signed_on__lte=day)
+        | Q(signed_on_precision=DatePrecision.MONTH, signed_on__lt=following.replace(day=1))
+        | Q(signed_on_precision=DatePrecision.YEAR, signed_on__lt=following.replace(month=1, day=1))
+    )
+
+
+def ends_on_or_after(day):
+    """Agreements whose signature date (its day, month or year) reaches `day`: it ends on or after it."""
+    return (
+        Q(signed_on_precision=DatePrecision.DAY, signed_on__gte=day)
+        | Q(signed_on_precision=DatePrecision.MONTH, signed_on__gte=day.replace(day=1))
+        | Q(signed_on_precision=DatePrecision.YEAR, signed_on__gte=day.replace(month=1, day=1))
+    )
 
 
 def day_started():
@@ -143,7 +176,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         method="filter_search",
         label=_("Search"),
         max_length=200,
-        help_text=_("Words in the title, summary or a party's name."),
+        help_text=_("Words in the title or summary, a party's name or signatory, the event or a place."),
     )
     sector = SlugChoiceFilter(queryset=Sector.objects.all(), to_field_name="slug", null_label=None, label=_("Sector"))
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
@@ -174,15 +207,18 @@ class AgreementFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         label=_("Event"),
     )
+    # A date known to the month or the year is entered as its first day: it begins on or after a day exactly
+    # when the whole month or year does, so `gte` is the rule for `signed_after`; `signed_before` needs its end.
     signed_after = django_filters.DateFilter(
         field_name="signed_on",
         lookup_expr="gte",
         label=_("Signed on or after"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A date known only to its month or year counts when the whole month or year is in the range."),
     )
     signed_before = django_filters.DateFilter(
         field_name="signed_on",
-        lookup_expr="lte",
+        method="filter_signed_before",
         label=_("Signed on or before"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -217,7 +253,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         ),
     )
     ordering = django_filters.ChoiceFilter(
-        choices=[(key, key) for key in ORDERINGS], method="filter_ordering", label=_("Order by"), empty_label=None
+        choices=ORDERING_CHOICES, method="filter_ordering", label=_("Order by"), empty_label=None
     )
 
     class Meta:
@@ -303,6 +339,33 @@ class AgreementFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return search_agreements(queryset, value)
 
+    def filter_signed_before(self, queryset, name, value):
+        return queryset.filter(signed_by_end_of(value))
+
+    def coarse_dates_left_out(self):
+        """How many agreements the other filters keep but the date range leaves out only because their date is
+        known to the month or the year and that period straddles an end of the range (November 2025 against
+        `signed_before=2025-11-05`): none to say without a valid date range. One COUNT when there is one."""
+        if not (self.is_bound and self.form.is_valid()):
+            return 0
+        cleaned = self.form.cleaned_data
+        after, before = cleaned.get("signed_after"), cleaned.get("signed_before")
+        if not (after or before):
+            return 0
+        queryset = self.queryset
+        for name, value in cleaned.items():
+            if name not in ("signed_after", "signed_before", "ordering") and value not in EMPTY_VALUES:
+                queryset = self.filters[name].filter(queryset, value)
+        overlaps = ~Q(signed_on_precision=DatePrecision.DAY) & Q(signed_on__isnull=False)
+        inside = Q()
+        if after:
+            overlaps &= ends_on_or_after(after)
+            inside &= Q(signed_on__gte=after)
+        if before:
+            overlaps &= Q(signed_on__lte=before)
+            inside &= signed_by_end_of(before)
+        return queryset.filter(overlaps).exclude(inside).order_by().count()
+
     @extend_schema_field(OpenApiTypes.STR)  # an organisation's slug
     def filter_party(self, queryset, name, value):
         return queryset.filter(Exists(Party.objects.filter(agreement=OuterRef("pk"), organization=value)))
@@ -323,6 +386,41 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     def filter_ordering(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
+
+
+def public_organizations():
+    """The organisations party to a public agreement: those the `party` parameter knows."""
+    return AgreementFilterSet.base_filters["party"].queryset.all()
+
+
+def in_contract_terms(data):
+    """The page's parameters with what a reader types turned into the contract's values, for the FilterSet.
+
+    `party` may be an organisation's name or short name (any case) when exactly one public organisation
+    has it, and `country` a country's name ("Kazakhstan") or its alpha-3 code, besides the organisation's
+    slug and the alpha-2 code that the API takes. A value that names nothing is left as it is, for the
+    FilterSet to refuse with its reason. One query when `party` is given, none otherwise."""
+    data = data.copy()
+    party = (data.get("party") or "").strip()
+    if party:
+        found = list(
+            public_organizations()
+            .filter(Q(slug=party) | Q(name__iexact=party) | Q(short_name__iexact=party))
+            .order_by()
+            .values_list("slug", flat=True)[:3]
+        )
+        if party not in found and len(set(found)) == 1:
+            data["party"] = found[0]
+    country = (data.get("country") or "").strip()
+    if len(country) > 2:
+        with contextlib.suppress(LookupError):
+            data["country"] = pycountry.countries.lookup(country).alpha_2
+    return data
+
+
+def country_name(code):
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
 
 
 def shallow_copy(obj):

@@ -1,26 +1,29 @@
 """Search over agreements: PostgreSQL full-text search where available, words matched in SQL elsewhere.
 
 On PostgreSQL each agreement stores its search document (`Agreement.search_document`, GIN-indexed):
-its title (weight A), its summary (B) and the names and short names of its parties' organisations
-(C). `refresh_search_documents()` rebuilds it, and the signals below call it whenever one of those
-changes (an agreement, a party, an organisation; raw saves of a fixture load too), so a search
+its title (weight A), its summary (B), the names and short names of its parties' organisations with
+the people who signed for them and their offices (C), and its context: the event's name and place and
+the agreement's places (D). `refresh_search_documents()` rebuilds it, and the signals below call it
+whenever one of those changes (an agreement, a party, an organisation, an event; raw saves of a
+fixture load too), so a search
 reads the index instead of building a document per row. The visitor's text is read as a web search
 (`websearch_to_tsquery`: quoted phrases, `or`, `-word`), so no input is a syntax error. Without an
 explicit `ordering`, results are ranked (`relevance()`): on PostgreSQL by ts_rank over the weighted
-document, on SQLite by where the words occur (title before summary before party names), then newest
-first. On SQLite the column stays empty: each word must begin a word of the title, the summary or a
-party's name (and a `-word` must not), found in SQLite's own full-text index (sqlite_search.py).
+document, on SQLite by where the words occur (title before summary before the rest), then newest
+first. On SQLite the column stays empty: each word must begin a word of the title, the summary, a
+party's name or signatory, or the context (and a `-word` must not), found in SQLite's own full-text
+index (sqlite_search.py).
 """
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.db.models.signals import post_delete, post_save
 
 from . import sqlite_search
-from .models import Agreement, Organization, Party
+from .models import Agreement, Event, Organization, Party
 
 SEARCH_CONFIG = "english"
 MAX_WORDS = 10
@@ -58,22 +61,41 @@ def relevance(queryset, text):
 
 
 def _party_names():
-    """All party organisation names of the outer agreement, as one text (for its search document)."""
+    """The outer agreement's parties as one text: organisation names and short names, signatories and their
+    offices (for its search document)."""
+    words = Concat(
+        "organization__name",
+        Value(" "),
+        "organization__short_name",
+        Value(" "),
+        "signed_by",
+        Value(" "),
+        "signer_title",
+    )
     return Subquery(
         Party.objects.filter(agreement=OuterRef("pk"))
         .order_by()
         .values("agreement")
-        .annotate(names=StringAgg(Concat("organization__name", Value(" "), "organization__short_name"), delimiter=" "))
+        .annotate(names=StringAgg(words, delimiter=" "))
         .values("names")
     )
 
 
+def _context():
+    """The outer agreement's event (name and place) and its own places, as one text."""
+    event = Event.objects.filter(pk=OuterRef("event_id")).annotate(words=Concat("name", Value(" "), "place"))
+    event = Subquery(event.values("words"))
+    return Concat(Coalesce(event, Value("")), Value(" "), "places")
+
+
 def search_vector():
-    """The search document of the outer agreement: title (A), summary (B), its parties' names (C)."""
+    """The search document of the outer agreement: title (A), summary (B), its parties' names and signatories
+    (C), its event and places (D)."""
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
         + SearchVector(_party_names(), weight="C", config=SEARCH_CONFIG)
+        + SearchVector(_context(), weight="D", config=SEARCH_CONFIG)
     )
 
 
@@ -102,12 +124,17 @@ def _organization_saved(sender, instance, using, **kwargs):
     Agreement.objects.using(using).filter(pk__in=agreements).refresh_search_documents()
 
 
+def _event_saved(sender, instance, using, **kwargs):
+    Agreement.objects.using(using).filter(event_id=instance.pk).refresh_search_documents()
+
+
 def connect_signals():
     """Keep stored search documents current; raw saves (loaddata) included."""
     post_save.connect(_agreement_saved, sender=Agreement, dispatch_uid="kzdeals-search-agreement")
     post_save.connect(_party_changed, sender=Party, dispatch_uid="kzdeals-search-party-save")
     post_delete.connect(_party_changed, sender=Party, dispatch_uid="kzdeals-search-party-delete")
     post_save.connect(_organization_saved, sender=Organization, dispatch_uid="kzdeals-search-organization")
+    post_save.connect(_event_saved, sender=Event, dispatch_uid="kzdeals-search-event")
 
 
 def _words(queryset, text):
@@ -126,8 +153,17 @@ def _words(queryset, text):
                 wanted.append(word)
             continue
         organizations = Organization.objects.filter(Q(name__icontains=word) | Q(short_name__icontains=word))
-        party_match = Party.objects.filter(organization__in=organizations.values("pk")).values("agreement_id")
-        match = Q(title__icontains=word) | Q(summary__icontains=word) | Q(pk__in=party_match)
+        signatories = Q(signed_by__icontains=word) | Q(signer_title__icontains=word)
+        party_match = Party.objects.filter(Q(organization__in=organizations.values("pk")) | signatories)
+        party_match = party_match.values("agreement_id")
+        events = Event.objects.filter(Q(name__icontains=word) | Q(place__icontains=word)).values("pk")
+        match = (
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(places__icontains=word)
+            | Q(event__in=events)
+            | Q(pk__in=party_match)
+        )
         queryset = queryset.exclude(match) if token.startswith("-") else queryset.filter(match)
     if wanted:
         queryset = queryset.filter(pk__in=sqlite_search.matching_ids(wanted))

@@ -2,16 +2,18 @@
 
 Matching each word with LIKE in the title, the summary and every party's organisation read every
 agreement: 0.5 s at 100,000 agreements, several seconds at a million. `agreements_search` is an FTS5
-table with one row per agreement (its rowid the agreement's id): the title, the summary, and its
-parties' organisation names and short names, split into words (letters and digits; case and
-diacritics ignored). A search word matches the words of a column that start with it, as a quoted
+table with one row per agreement (its rowid the agreement's id): the title, the summary, its parties'
+organisation names and short names with the people who signed for them and their offices, and its
+context (the event's name and place, the agreement's places), split into words (letters and digits;
+case and diacritics ignored). A search word matches the words of a column that start with it, as a quoted
 FTS5 phrase with a prefix (`"pipe"*` finds pipeline): a word of several parts (diesel-electric) must
 have them in order. agreements/search.py builds the query; no input reaches it but as a bound value.
 
 Triggers keep it current on every insert, update and delete of an agreement or a party, and every
-change of an organisation's names, whatever makes it (admin, import, bulk_create, queryset.update, raw
-SQL, loaddata). Like the tally, it is the database's own: dumps and fixtures never carry it. PostgreSQL
-has none (its search document is GIN-indexed); there, every function here does nothing.
+change of an organisation's names or of an event's name or place, whatever makes it (admin, import,
+bulk_create, queryset.update, raw SQL, loaddata). Like the tally, it is the database's own: dumps and
+fixtures never carry it. PostgreSQL has none (its search document is GIN-indexed); there, every
+function here does nothing.
 """
 
 # ruff: noqa: S608 (every statement here is built from constants of this module)
@@ -20,9 +22,10 @@ from django.db.models.expressions import RawSQL
 
 TABLE = "agreements_search"
 PARTY_NAMES = (
-    "(SELECT group_concat(o.name || ' ' || o.short_name, ' ') FROM agreements_party p "
-    "JOIN agreements_organization o ON o.id = p.organization_id WHERE p.agreement_id = a.id)"
+    "(SELECT group_concat(o.name || ' ' || o.short_name || ' ' || p.signed_by || ' ' || p.signer_title, ' ') "
+    "FROM agreements_party p JOIN agreements_organization o ON o.id = p.organization_id WHERE p.agreement_id = a.id)"
 )
+CONTEXT = "(SELECT e.name || ' ' || e.place FROM agreements_event e WHERE e.id = a.event_id)"
 
 
 def write_sql(ids=None):
@@ -30,8 +33,9 @@ def write_sql(ids=None):
     where = "" if ids is None else f" WHERE a.id IN ({ids})"
     return [
         f"DELETE FROM {TABLE}" + ("" if ids is None else f" WHERE rowid IN ({ids})"),
-        f"INSERT INTO {TABLE} (rowid, title, summary, parties) "
-        f"SELECT a.id, a.title, a.summary, COALESCE({PARTY_NAMES}, '') FROM agreements_agreement a{where}",
+        f"INSERT INTO {TABLE} (rowid, title, summary, parties, context) "
+        f"SELECT a.id, a.title, a.summary, COALESCE({PARTY_NAMES}, ''), COALESCE({CONTEXT}, '') || ' ' || a.places "
+        f"FROM agreements_agreement a{where}",
     ]
 
 
@@ -42,19 +46,24 @@ def body(ids):
 TRIGGERS = {
     "agreement_insert": f"AFTER INSERT ON agreements_agreement FOR EACH ROW BEGIN {body('NEW.id')}; END",
     "agreement_update": (
-        f"AFTER UPDATE OF title, summary ON agreements_agreement FOR EACH ROW BEGIN {body('NEW.id')}; END"
+        "AFTER UPDATE OF title, summary, places, event_id ON agreements_agreement FOR EACH ROW "
+        f"BEGIN {body('NEW.id')}; END"
     ),
     "agreement_delete": f"AFTER DELETE ON agreements_agreement FOR EACH ROW BEGIN DELETE FROM {TABLE} "
     "WHERE rowid = OLD.id; END",
     "party_insert": f"AFTER INSERT ON agreements_party FOR EACH ROW BEGIN {body('NEW.agreement_id')}; END",
     "party_update": (
-        "AFTER UPDATE OF agreement_id, organization_id ON agreements_party FOR EACH ROW "
+        "AFTER UPDATE OF agreement_id, organization_id, signed_by, signer_title ON agreements_party FOR EACH ROW "
         f"BEGIN {body('OLD.agreement_id')}; {body('NEW.agreement_id')}; END"
     ),
     "party_delete": f"AFTER DELETE ON agreements_party FOR EACH ROW BEGIN {body('OLD.agreement_id')}; END",
     "organization": (
         "AFTER UPDATE OF name, short_name ON agreements_organization FOR EACH ROW "
         f"BEGIN {body('SELECT agreement_id FROM agreements_party WHERE organization_id = NEW.id')}; END"
+    ),
+    "event": (
+        "AFTER UPDATE OF name, place ON agreements_event FOR EACH ROW "
+        f"BEGIN {body('SELECT id FROM agreements_agreement WHERE event_id = NEW.id')}; END"
     ),
 }
 
@@ -66,7 +75,7 @@ def create_table(connection):
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
         cursor.execute(
-            f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, summary, parties, "
+            f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, summary, parties, context, "
             "tokenize = 'unicode61 remove_diacritics 2')"
         )
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("agreements/", views.agreement_list, name="agreement-list"),
     path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     path("agreements/<slug:slug>/feed/", feeds.AgreementChangesFeed(), name="agreement-feed"),
+    path("agreements/<slug:slug>/cite.json", views.agreement_csl, name="agreement-csl"),
+    path("agreements/<slug:slug>/cite.bib", views.agreement_bibtex, name="agreement-bibtex"),
     path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
     path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path("organizations/<slug:slug>/feed/", feeds.OrganizationFeed(), name="organization-feed"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("sectors/<slug:slug>/feed/", feeds.SectorFeed(), name="sector-feed"),
     path("feeds/agreements/", feeds.LatestAgreementsFeed(), name="feed"),
     path("changes/", views.changes, name="changes"),
+    path("data/", views.downloads, name="data"),
     path("feeds/changes/", feeds.ChangesFeed(), name="changes-feed"),
     # One address in every language: the sitemap lists each page in each language.
     path("sitemap.xml", one_address(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),

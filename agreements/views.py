@@ -3,27 +3,38 @@
 Each page runs a fixed number of queries whatever the number of rows (tests/test_views.py checks it).
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Value, prefetch_related_objects
 from django.forms import ModelChoiceField
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from . import links
+from . import citing, links
 from .api.pagination import CountedPaginator
 from .caching import cached_scorecards, cached_totals
 from .change_words import describe, published_changes
 from .charts import bar_chart, count_chart, timeline_chart
-from .filters import DEFAULT_ORDERING, ORDERINGS, AgreementFilterSet, ChangeFilterSet
+from .downloads import exports_with_sizes
+from .filters import (
+    DEFAULT_ORDERING,
+    ORDERINGS,
+    AgreementFilterSet,
+    ChangeFilterSet,
+    country_name,
+    in_contract_terms,
+    public_organizations,
+)
+from .licence import data_license
 from .models import (
     Agreement,
     Citation,
@@ -49,7 +60,7 @@ from .models import (
 )
 from .models import followup as follow_up
 from .tally import tallied_totals, tallied_totals_by
-from .templatetags.register_tags import format_money
+from .templatetags.register_tags import format_money, format_number, partial_date_words
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -169,6 +180,57 @@ def _sort_columns(current):
     return columns
 
 
+def _readers_form(form, data):
+    """The list's form in a reader's words: a party and a country by name, each with a list of the public ones
+    to pick from (an HTML datalist: no script), and the order in effect preselected. One query."""
+    organizations = list(public_organizations().order_by("name").values_list("name", "short_name", "country"))
+    party = form.fields["party"]
+    party.label = _("Party")
+    party.help_text = _("An organisation's name, short name or address (such as wabtec).")
+    party.widget.attrs.update({"list": "party-names", "placeholder": _("e.g. Wabtec Corporation")})
+    country = form.fields["country"]
+    country.label = _("Party country")
+    country.help_text = _("A country's name or two-letter code, such as Kazakhstan or KZ.")
+    country.widget.attrs.update({"list": "country-names", "maxlength": "60"})
+    if (data.get("q") or "").strip() and not data.get("ordering"):
+        # A search with no order asked for is ranked by relevance: say so rather than preselect another.
+        form.fields["ordering"].choices = [("", _("Best match first")), *form.fields["ordering"].choices]
+    codes = sorted({code for _name, _short, code in organizations})
+    return {
+        "party_names": [(name, short) for name, short, _code in organizations],
+        "country_names": sorted((country_name(code), code) for code in codes),
+    }
+
+
+def _filters_in_words(form):
+    """What the valid filters keep, as a reader would say it: [(label, value)]."""
+    words = []
+    for name, value in form.cleaned_data.items():
+        if name in ("ordering", "q") or value in (None, "", [], ()):
+            continue
+        field = form.fields[name]
+        if hasattr(value, "_meta"):
+            text = str(value)
+        elif isinstance(value, datetime.date):
+            text = partial_date_words(value)
+        elif isinstance(value, Decimal):
+            text = format_number(value)
+        elif name == "country":
+            text = f"{country_name(value.upper())} ({value.upper()})"
+        elif getattr(field, "choices", None):
+            text = str(dict(field.choices).get(value, value))
+        else:
+            text = str(value)
+        words.append((field.label, text))
+    return words
+
+
+READABLE_ERRORS = {
+    "party": _("No public organisation has the name, short name or address “%(value)s”: pick one from the list."),
+    "country": _("No country is called “%(value)s”: use its name or two-letter code, such as Kazakhstan or KZ."),
+}
+
+
 @require_safe
 def agreement_list(request):
     """Filter, count, add up, sort and page the public agreements.
@@ -182,11 +244,16 @@ def agreement_list(request):
         if any("\x00" in value for value in data.getlist(name)) or "\x00" in name:
             messages.append(_("“%(name)s” contains a null character and was ignored.") % {"name": name[:40]})
             del data[name]
+    data = in_contract_terms(data)
     filterset = AgreementFilterSet(data or None, queryset=Agreement.objects.public().with_relations())
     _label_empty_choices(filterset.form)
+    choices = _readers_form(filterset.form, data)
     errors = []
     if filterset.is_bound and not filterset.form.is_valid():
         for name, field_errors in filterset.form.errors.items():
+            if name in READABLE_ERRORS:
+                field_errors = [READABLE_ERRORS[name] % {"value": data.get(name, "")[:80]}]
+                filterset.form.errors[name] = field_errors
             errors.extend({"name": name, "message": message} for message in field_errors)
         queryset = Agreement.objects.none()
     else:
@@ -218,7 +285,7 @@ def agreement_list(request):
         raise Http404(_("There is no page %(page)s.") % {"page": page_number})
     page = paginator.page(page_number)
     ordering = data.get("ordering") if not errors and data.get("ordering") else DEFAULT_ORDERING
-    csv_query = request.GET.copy()
+    csv_query = data.copy()  # in the contract's terms: the export's API-side filters take slugs and codes
     csv_query.pop("page", None)
     context = {
         "filterset": filterset,
@@ -231,6 +298,10 @@ def agreement_list(request):
         "totals": totals,
         "columns": _sort_columns(ordering),
         "csv_query": csv_query.urlencode(),
+        "filters_in_use": sum(1 for name in filterset.filters if name not in ("q", "ordering") and data.get(name)),
+        "filters_in_words": _filters_in_words(filterset.form) if not errors and filterset.is_bound else [],
+        "coarse_left_out": filterset.coarse_dates_left_out() if not errors else 0,
+        **choices,
     }
     return render(request, "agreements/agreement_list.html", context, status=400 if errors else 200)
 
@@ -297,23 +368,7 @@ class AgreementDetailView(DetailView):
                 numbers_for = marks.setdefault(citation.supports, [])
                 if citation.number not in numbers_for:
                     numbers_for.append(citation.number)
-        disputes = [
-            {
-                "citation": citation,
-                "label": citation.get_supports_display(),
-                "register": self.register_figure(agreement, citation.supports),
-                "register_marks": marks.get(citation.supports, []),
-                "claim_marks": [citation.number],
-                "claim": format_money(
-                    citation.claim_amount,
-                    citation.claim_currency or agreement.value_currency,
-                    citation.claim_approximate,
-                )
-                or citation.claim,
-            }
-            for citation in citations
-            if citation.disputes
-        ]
+        disputes = disagreements(agreement, citations, sources, marks, commitments)
         group_members = []
         if agreement.group_id:
             group_members = list(public.filter(group_id=agreement.group_id).exclude(pk=agreement.pk).order_by("title"))
@@ -331,6 +386,9 @@ class AgreementDetailView(DetailView):
         )
         # The public change log's days for this record (never a draft's edits, never an editor's name).
         changed = PublishedVersion.objects.changes().filter(agreement=agreement).values_list("at", flat=True)
+        history = sorted({timezone.localdate(moment) for moment in changed}, reverse=True)
+        # The version is the latest published change's day, else the publication's (as citing.version_date).
+        version = history[0] if history else timezone.localdate(agreement.published_at or agreement.updated_at)
         news_since = agreement_news_since(agreement)
         context.update(
             {
@@ -350,13 +408,14 @@ class AgreementDetailView(DetailView):
                 "group_members": group_members,
                 "relations_out": related,
                 "relations_in": related_in,
-                "history": sorted({timezone.localdate(moment) for moment in changed}, reverse=True),
+                "history": history,
+                "cite": citing.citation(agreement, version),
             }
         )
         return context
 
     @staticmethod
-    def register_figure(agreement, supports):
+    def register_figure(agreement, supports, commitments=()):
         if supports == Supports.VALUE:
             if agreement.group_id:
                 group = agreement.group
@@ -368,7 +427,56 @@ class AgreementDetailView(DetailView):
             return agreement.get_status_display()
         if supports == Supports.KIND:
             return agreement.get_kind_display()
+        if supports == Supports.COMMITMENTS and commitments:
+            return ", ".join(
+                f"{format_number(c.quantity)} {c.unit}".strip() if c.quantity is not None else c.description
+                for c in commitments
+            )
         return None
+
+
+def disagreements(agreement, citations, sources, marks, commitments):
+    """Where sources disagree, in sentences: for each disputed figure, who gives the register's figure (the
+    sources that back it, else those of the whole record) and what it is, or that they give none, then each
+    other claim once with every source that makes it: "The Foreign Ministry [1] gives no value; the U.S.
+    Department of State [2] gives USD 7,000,000,000." Commitments are compared by what they list."""
+    by_figure = {}
+    for citation in citations:
+        if citation.disputes:
+            by_figure.setdefault(citation.supports, []).append(citation)
+    found = []
+    for supports, disputing in by_figure.items():
+        label = disputing[0].get_supports_display()
+        numbers = marks.get(supports) or marks.get(Supports.RECORD, [])
+        figure = AgreementDetailView.register_figure(agreement, supports, commitments)
+        register = {"sources": [sources[number - 1] for number in numbers], "what": figure}
+        register["predicate"] = predicate(len(numbers) or 1, figure, label, supports)
+        claims = {}
+        for citation in disputing:
+            amount = format_money(
+                citation.claim_amount, citation.claim_currency or agreement.value_currency, citation.claim_approximate
+            )
+            what = amount or citation.claim or None
+            claim = claims.setdefault(what, {"sources": [], "what": what, "notes": []})
+            claim["sources"].append(sources[citation.number - 1])
+            if amount and citation.claim and citation.claim not in claim["notes"]:
+                claim["notes"].append(citation.claim)
+        for claim in claims.values():
+            claim["predicate"] = predicate(len(claim["sources"]), claim["what"], label, supports)
+        found.append({"label": label, "sides": [register, *claims.values()]})
+    return found
+
+
+def predicate(count, what, label, supports):
+    """What one source or several say of a figure: "gives USD 7,000,000,000", "give no value", "lists 18 aircraft",
+    "calls it “Letter of intent”"."""
+    if what is None:
+        return ngettext("gives no %(figure)s", "give no %(figure)s", count) % {"figure": label.lower()}
+    if supports == Supports.COMMITMENTS:
+        return ngettext("lists %(what)s", "list %(what)s", count) % {"what": what}
+    if supports == Supports.KIND:
+        return ngettext("calls it “%(what)s”", "call it “%(what)s”", count) % {"what": what}
+    return ngettext("gives %(what)s", "give %(what)s", count) % {"what": what}
 
 
 class OrganizationListView(ListView):
@@ -506,6 +614,57 @@ def changes(request):
         "entries": describe(page.object_list),
     }
     return render(request, "agreements/changes.html", context, status=400 if errors else 200)
+
+
+def _citable(slug):
+    return get_object_or_404(Agreement.objects.public(), slug=slug)
+
+
+@require_safe
+def agreement_csl(request, slug):
+    """The record's citation as CSL-JSON (an attachment)."""
+    response = JsonResponse(citing.csl_json(_citable(slug)), safe=False, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/vnd.citationstyles.csl+json; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="kzdeals-{slug}.json"'
+    return response
+
+
+@require_safe
+def agreement_bibtex(request, slug):
+    """The record's citation as BibTeX (an attachment)."""
+    response = HttpResponse(citing.bibtex(_citable(slug)), content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kzdeals-{slug}.bib"'
+    return response
+
+
+@require_safe
+def downloads(request):
+    """/data/: every export with its format, size and last update, the data package, the licence; the list's
+    filters, validated by the one FilterSet, carried into every link (a bad one: a message and status 400).
+    Queries: the register's last change, and the filters' own lookups; sizes come from the cache
+    (agreements/downloads.py)."""
+    data = in_contract_terms(request.GET.copy())
+    data.pop("page", None)
+    data.pop("page_size", None)
+    filterset = AgreementFilterSet(data or None, queryset=Agreement.objects.public())
+    errors = []
+    if filterset.is_bound and not filterset.form.is_valid():
+        for name, field_errors in filterset.form.errors.items():
+            errors.extend({"name": name, "message": message} for message in field_errors)
+    exports, last_update = exports_with_sizes()
+    query = "" if errors else data.urlencode()
+    context = {
+        "exports": [
+            {"url": reverse(url_name) + (f"?{query}" if query else ""), "format": kind, "what": what, "size": size}
+            for url_name, kind, what, size in exports
+        ],
+        "last_update": last_update,
+        "license": data_license(),
+        "errors": errors,
+        "query": query,
+        "filters_in_words": _filters_in_words(filterset.form) if filterset.is_bound and not errors else [],
+    }
+    return render(request, "agreements/downloads.html", context, status=400 if errors else 200)
 
 
 @require_safe

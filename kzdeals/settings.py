@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A 404 at a renamed record's old address becomes a 301 to its new one.
+    "agreements.redirects.FormerAddressMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -207,6 +209,13 @@ if _site.scheme not in ("http", "https") or not _site.hostname or _site.path or 
 # OCDS ocids start with a prefix registered with the Open Contracting Partnership; this default is
 # a placeholder until the register has one.
 OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-kzdeals")
+
+# The data's licence, an SPDX identifier: stated on /data/, in the data package and in OCDS.
+REGISTER_DATA_LICENSE = os.environ.get("REGISTER_DATA_LICENSE", "CC-BY-4.0").strip()
+if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+-]{0,63}", REGISTER_DATA_LICENSE):
+    raise ImproperlyConfigured(
+        f"REGISTER_DATA_LICENSE must be an SPDX identifier such as CC-BY-4.0, not {REGISTER_DATA_LICENSE!r}"
+    )
 
 # A record last verified against its sources more than this many days ago is "stale" on every surface.
 REGISTER_STALE_AFTER_DAYS = int(os.environ.get("REGISTER_STALE_AFTER_DAYS", "180"))

@@ -109,7 +109,7 @@ def test_list_shows_rows_with_kind_binding_status_sector_parties_date_and_value(
         signed_on_precision="month",
     )
     html = client.get(reverse("agreements:agreement-list")).content.decode()
-    assert "shared: ≈ USD 1,000,000,000 (Education package)" in html
+    assert 'shared: ≈ USD 1,000,000,000 <span class="group-name">(Education package)</span>' in html
     assert "≈ USD 4,000,000,000" in html
     assert "non-binding" in html
     assert "2025-09" in html
@@ -258,8 +258,9 @@ def test_detail_numbers_each_source_once_and_marks_the_figures(client):
     assert html.count('id="source-1"') == 1
     assert html.count('id="source-2"') == 1
     assert 'id="source-3"' not in html
-    assert "Register: USD 4,000,000,000" in html
-    assert "Other source: USD 4,200,000,000" in html
+    mfa = 'MFA<sup class="cite"><a href="#source-1">[1]</a></sup>'
+    assert f"<strong>Value:</strong>\n      {mfa} gives USD 4,000,000,000; " in html
+    assert 'Trend<sup class="cite"><a href="#source-2">[2]</a></sup> gives USD 4,200,000,000.' in html
     assert 'href="#source-2">[2]' in html
 
 

@@ -8,6 +8,7 @@ columns (`tabular.*_COLUMNS`), which a test checks.
 from django.urls import reverse
 
 from agreements import links
+from agreements.licence import data_license
 from agreements.models import Basis, Kind, OrgType, Role, Side, Status, Supports
 
 from . import tabular
@@ -163,5 +164,6 @@ def descriptor(request):
         "name": "kzdeals-agreements",
         "title": "Agreements between Kazakhstan and the United States",
         "homepage": links.absolute_url("/"),
+        "licenses": [data_license()],
         "resources": resources,
     }

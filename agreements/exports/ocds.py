@@ -40,6 +40,7 @@ from django.conf import settings
 from django.db.models import Max
 
 from agreements import links
+from agreements.licence import data_license
 from agreements.models import DatePrecision, MilestoneStatus, Role, Status, period_end
 
 from .tabular import iterate, with_citations, with_follow_up
@@ -259,5 +260,6 @@ def release_package_parts(queryset, request):
         "version": OCDS_VERSION,
         "publishedDate": timestamp(last_change or datetime.datetime.now(datetime.UTC)),
         "publisher": {"name": "kzdeals", "uri": links.absolute_url("/")},
+        "license": data_license()["path"],
     }
     return header, (release(agreement) for agreement in iterate(queryset))

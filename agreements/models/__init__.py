@@ -2,5 +2,6 @@
 that is said) and `followup` (what became of them: dated statuses, commitment updates, published changes).
 Everything is importable from `agreements.models`, as before the split."""
 
+from .addresses import *  # noqa: F403
 from .core import *  # noqa: F403
 from .followup import *  # noqa: F403

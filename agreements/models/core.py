@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .addresses import KeepsFormerSlugs, SluggedKind
+
 currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code in capitals, such as USD."))
 country_validator = RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 code in capitals, such as KZ."))
 qid_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata identifier looks like Q12345."))
@@ -197,9 +199,10 @@ class NaturalKeySlugManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Sector(models.Model):
+class Sector(KeepsFormerSlugs):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
+    slug_kind = SluggedKind.SECTOR
 
     objects = NaturalKeySlugManager()
 
@@ -247,10 +250,11 @@ class Source(models.Model):
         return (self.key,)
 
 
-class Organization(models.Model):
+class Organization(KeepsFormerSlugs):
     name = models.CharField(max_length=250)
     short_name = models.CharField(max_length=80, blank=True)
     slug = models.SlugField(max_length=120, unique=True)
+    slug_kind = SluggedKind.ORGANIZATION
     country = models.CharField(max_length=2, validators=[country_validator], help_text=_("ISO 3166 alpha-2."))
     org_type = models.CharField(_("type"), max_length=32, choices=OrgType.choices, blank=True)
     website = models.URLField(max_length=300, blank=True)
@@ -276,9 +280,10 @@ class Organization(models.Model):
         return reverse("agreements:organization-detail", kwargs={"slug": self.slug})
 
 
-class Event(models.Model):
+class Event(KeepsFormerSlugs):
     name = models.CharField(max_length=250)
     slug = models.SlugField(max_length=120, unique=True)
+    slug_kind = SluggedKind.EVENT
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
@@ -539,9 +544,10 @@ class AgreementManager(models.Manager.from_queryset(AgreementQuerySet)):
         return self.get(slug=slug)
 
 
-class Agreement(StatusAsLoaded):
+class Agreement(KeepsFormerSlugs, StatusAsLoaded):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=160, unique=True)
+    slug_kind = SluggedKind.AGREEMENT
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(
         max_length=12,

@@ -29,6 +29,7 @@ PAGES = {
     "organization": ("/organizations/wabtec/", 200),
     "event": ("/events/tokayev-washington-2025-11/", 200),
     "sector": ("/sectors/education-and-science/", 200),
+    "data": ("/data/", 200),
 }
 
 

@@ -34,6 +34,7 @@ def test_filter_and_sort_work_without_javascript(no_js_page, register):
     page.set_content("<title>before</title><script>document.title = 'ran'</script>")
     assert page.title() == "before"
     page.goto("/agreements/")
+    page.locator("details.filter-box > summary").click()
     page.select_option("#id_sector", "education-and-science")
     with page.expect_navigation():
         page.get_by_role("button", name="Apply filters").click()

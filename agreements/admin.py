@@ -32,6 +32,7 @@ from .admin_followup import (
     record_timeline_statuses,
     verified_display,
 )
+from .admin_review import DeskFilter, ReviewedChangesMixin
 from .models import (
     Agreement,
     Citation,
@@ -48,6 +49,7 @@ from .models import (
     followup,
 )
 from .resources import AgreementResource, DefusedCSV, TextOnlyXLSX
+from .revisions import resolve_requests, review_snapshot, submit_revision
 
 PUBLISH_PERMISSION = "agreements.publish_agreement"
 
@@ -120,6 +122,8 @@ def move_to(modeladmin, request, agreements, state, done):
     for agreement in agreements:
         agreement.publication_state = state
         agreement.save(update_fields=["publication_state", "published_at", "updated_at"])
+        if state == PublicationState.REVIEW:
+            resolve_requests(agreement.pk, request.user)
         changed += 1
     modeladmin.message_user(request, f"{changed} agreement(s) {done}.", messages.SUCCESS)
 
@@ -149,8 +153,14 @@ def mark_verified_today(modeladmin, request, queryset):
     day = followup.today()
     changed = 0
     for agreement in queryset:
-        agreement.last_verified_on = day
-        agreement.save(update_fields=["last_verified_on", "updated_at"])
+        if agreement.is_public and not can_publish(request.user):
+            # An editor's change to a published record waits for review, as on the change form.
+            snapshot = review_snapshot(agreement.pk)
+            snapshot["agreement"]["fields"]["last_verified_on"] = day.isoformat()
+            submit_revision(agreement.pk, snapshot, request.user)
+        else:
+            agreement.last_verified_on = day
+            agreement.save(update_fields=["last_verified_on", "updated_at"])
         changed += 1
     message = ngettext(
         "%(count)d agreement marked verified on %(day)s.", "%(count)d agreements marked verified on %(day)s.", changed
@@ -200,7 +210,7 @@ class RelationInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class AgreementAdmin(ReviewedChangesMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     form = AgreementAdminForm
 
     def get_queryset(self, request):
@@ -232,6 +242,7 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         "updated_at",
     ]
     list_filter = [
+        DeskFilter,
         "publication_state",
         "kind",
         "status",

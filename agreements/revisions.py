@@ -105,6 +105,25 @@ def snapshot_as_of(agreement_id, when):
     return snapshot
 
 
+# Dated news, never undone by a restore: a timeline entry or a commitment update says what a source said when.
+FOLLOW_UP = ("status_entries", "commitment_updates")
+
+
+def restore_snapshot(agreement, when):
+    """What a restore of the version standing at `when` writes: the agreement's fields as `agreement` holds them
+    (the reverted instance), its parties, commitments, citations and relations as they stood, and its timeline
+    and commitment updates as they are now (the status stays the timeline's)."""
+    snapshot = snapshot_as_of(agreement.pk, when)
+    now = snapshot_of(agreement.pk)
+    snapshot["agreement"] = serialize([agreement])[0]
+    snapshot["status_entries"] = now["status_entries"]
+    commitments = {row["pk"] for row in snapshot["commitments"]}
+    snapshot["commitment_updates"] = [
+        row for row in now["commitment_updates"] if row["fields"]["commitment"] in commitments
+    ]
+    return snapshot
+
+
 def deserialize(model, row):
     data = [{"model": model._meta.label_lower, "pk": row["pk"], "fields": row["fields"]}]
     return next(serializers.deserialize("python", data)).object
@@ -165,12 +184,6 @@ def apply_snapshot(agreement_id, snapshot):
 
 def open_revision(agreement_id):
     return Revision.objects.open().filter(agreement_id=agreement_id).first()
-
-
-def review_snapshot(agreement_id):
-    """What an editor's further change starts from: the record's open revision, else the live record."""
-    revision = open_revision(agreement_id)
-    return revision.snapshot if revision is not None else snapshot_of(agreement_id)
 
 
 def resolve_requests(agreement_id, user):

@@ -281,6 +281,10 @@ class ReviewedChangesMixin:
             "pending": pending,
             "can_decide": publisher and pending,
             "comparison": revisions.compare(live, revision.snapshot) if revision is not None else None,
+            # A publisher's save since the revision was made would be overwritten by publishing it: said first.
+            "changed_since": (
+                revisions.compare(revision.base, live) if revision is not None and revision.base else None
+            ),
             "thread": list(ReviewComment.objects.filter(agreement=agreement).select_related("author", "resolved_by")),
             "form": form,
             "preview_url": (

@@ -201,7 +201,9 @@ def submit_revision(agreement_id, snapshot, user):
         Agreement.objects.select_for_update().filter(pk=agreement_id).first()
         Revision.objects.open().filter(agreement_id=agreement_id).update(state=RevisionState.SUPERSEDED)
         resolve_requests(agreement_id, user)
-        return Revision.objects.create(agreement_id=agreement_id, snapshot=snapshot, created_by=user)
+        return Revision.objects.create(
+            agreement_id=agreement_id, snapshot=snapshot, base=snapshot_of(agreement_id), created_by=user
+        )
 
 
 def publish_revision(revision, user):

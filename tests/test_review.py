@@ -213,6 +213,10 @@ def test_a_second_save_replaces_the_open_revision(client, editor, live, commit):
         ("Second try", RevisionState.PENDING),
         ("First try", RevisionState.SUPERSEDED),
     ]
+    # The change form shows the published version and says a revision waits, and that saving replaces it.
+    page = client.get(change_url(live))
+    assert page.context["adminform"].form.initial["title"] == "Locomotive supply"
+    assert "saving it here replaces that revision" in page.content.decode()
 
 
 def test_a_revision_adding_a_commitment_with_its_update_publishes_both(client, editor, publisher, commit):
@@ -454,3 +458,15 @@ def test_an_editor_cannot_change_or_delete_a_published_records_timeline_from_its
     client.post(changelist, {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"})
     assert Agreement.objects.get(pk=live.pk).status_entries.get() == entry
     assert Agreement.objects.get(pk=live.pk).status == "signed"
+
+
+def test_the_review_warns_when_the_live_record_changed_since_the_revision(client, editor, publisher, live, commit):
+    edit_as(client, editor, live, lambda data: data.update(summary="The editor's summary."), commit)
+    client.force_login(publisher)
+    assert client.get(review_url(live)).context["changed_since"]["empty"]
+    edit_as(client, publisher, live, lambda data: data.update(title="The publisher's title"), commit)
+    page = client.get(review_url(live))
+    assert page.context["changed_since"]["fields"] == [
+        {"label": "title", "before": "Locomotive supply", "after": "The publisher's title"}
+    ]
+    assert "The live record changed since this revision was made" in page.content.decode()

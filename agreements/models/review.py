@@ -32,6 +32,9 @@ class RevisionQuerySet(models.QuerySet):
 class Revision(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="revisions")
     snapshot = models.JSONField(help_text=_("The record's fields and inline rows as the editor saved them."))
+    base = models.JSONField(
+        default=dict, help_text=_("The live record the revision was made from, to tell what changed on it since.")
+    )
     state = models.CharField(max_length=20, choices=RevisionState.choices, default=RevisionState.PENDING)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author")

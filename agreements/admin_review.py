@@ -195,6 +195,8 @@ class ReviewedChangesMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), **self.review_context(object_id)}
+        if not can_publish(request.user) and str(object_id).isdigit():
+            extra_context["changes_reviewed"] = Agreement.objects.public().filter(pk=int(object_id)).exists()
         return super().change_view(request, object_id, form_url, extra_context)
 
     def review_context(self, object_id):

@@ -147,6 +147,8 @@ def test_an_editors_change_to_a_published_record_stays_unseen_until_a_publisher_
 ):
     before = public_text(client)
     assert "Wabtec press release" in before and "At least 300 locomotives" in before
+    client.force_login(editor)
+    assert "your changes will wait for a publisher's review" in client.get(change_url(live)).content.decode()
 
     response = edit_as(client, editor, live, editors_change, commit)
     assert response.status_code == 302, form_errors(response)

@@ -26,6 +26,10 @@ from . import revisions
 from .models import Agreement, PublicationState, PublishedVersion, ReviewComment, Revision, RevisionState
 
 RECENT_DAYS = 7
+REVISION_CONFLICT = gettext_lazy(
+    "This revision no longer fits the live record (a row it changes was changed or removed meanwhile): ask the "
+    "editor to make it again from the live record."
+)
 
 
 def can_publish(user):
@@ -80,9 +84,7 @@ class DeskFilter(admin.SimpleListFilter):
 
 def my_drafts(user):
     """Drafts whose history names this user, and records with this user's open revision."""
-    from .models import Agreement as Model
-
-    touched = Model.history.model.objects.filter(id=OuterRef("pk"), history_user=user)
+    touched = Agreement.history.model.objects.filter(id=OuterRef("pk"), history_user=user)
     mine = Revision.objects.open().filter(agreement=OuterRef("pk"), created_by=user)
     return (Q(publication_state=PublicationState.DRAFT) & Exists(touched)) | Exists(mine)
 
@@ -307,11 +309,7 @@ class ReviewedChangesMixin:
                     agreement.save(update_fields=["publication_state", "published_at", "updated_at"])
                     revisions.resolve_requests(agreement.pk, request.user)
         except IntegrityError:
-            self.message_user(
-                request,
-                gettext("This revision no longer fits the live record (a row it changes was changed meanwhile)."),
-                messages.ERROR,
-            )
+            self.message_user(request, REVISION_CONFLICT, messages.ERROR)
             return HttpResponseRedirect(request.path)
         self.log_change(request, agreement, [{"changed": {"fields": [gettext("Published after review")]}}])
         self.message_user(request, gettext("Published: the public now sees this version."), messages.SUCCESS)
@@ -330,7 +328,11 @@ class ReviewedChangesMixin:
             savepoint = transaction.savepoint()
             try:
                 if revision is not None:
-                    revisions.apply_snapshot(agreement.pk, revision.snapshot)
+                    try:
+                        revisions.apply_snapshot(agreement.pk, revision.snapshot)
+                    except IntegrityError:
+                        self.message_user(request, REVISION_CONFLICT, messages.ERROR)
+                        return HttpResponseRedirect(reverse("admin:agreements_agreement_review", args=[agreement.pk]))
                 rows = Agreement.objects.filter(pk=agreement.pk)
                 rows.update(
                     publication_state=PublicationState.PUBLISHED, published_at=Coalesce(F("published_at"), Now())

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from django.core import serializers
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -149,6 +149,11 @@ def apply_snapshot(agreement_id, snapshot):
     change log, the totals and the caches follow as for any save."""
     with transaction.atomic():
         live = Agreement.objects.select_for_update().get(pk=agreement_id)
+        # Foreign keys are checked at commit: a row the snapshot points at that was deleted since (an organisation,
+        # a source) is found now, where the caller can say so. One indexed query per model pointed at.
+        for model, ids in references(snapshot).items():
+            if ids - set(model._default_manager.filter(pk__in=ids).values_list("pk", flat=True)):
+                raise IntegrityError(f"The snapshot points at a {model._meta.verbose_name} deleted since.")
         incoming = deserialize(Agreement, snapshot["agreement"])
         if copy_fields(live, incoming, skip=KEPT):
             live.save()
@@ -247,19 +252,29 @@ def describe(model, fields, names):
     return shown
 
 
+def references(snapshot, parents=False):
+    """{model: ids} of the rows outside the record that a snapshot points at (with `parents`, also its own
+    agreement and commitments, which `apply_snapshot` sets itself)."""
+    wanted = {}
+    for model, rows, child in [(Agreement, [snapshot["agreement"]], None)] + [
+        (child.model, snapshot.get(child.name, []), child) for child in CHILDREN
+    ]:
+        for field in model._meta.concrete_fields:
+            if not field.is_relation or (not parents and child is not None and field.name == child.parent):
+                continue
+            for row in rows:
+                value = row["fields"].get(field.name)
+                if value is not None:
+                    wanted.setdefault(field.related_model, set()).add(value)
+    return wanted
+
+
 def related_names(*snapshots):
     """The names of every row the snapshots point at, one query per model pointed at."""
     wanted = {}
     for snapshot in snapshots:
-        for model, rows in [(Agreement, [snapshot["agreement"]])] + [
-            (child.model, snapshot.get(child.name, [])) for child in CHILDREN
-        ]:
-            for field in model._meta.concrete_fields:
-                if field.is_relation:
-                    for row in rows:
-                        value = row["fields"].get(field.name)
-                        if value is not None:
-                            wanted.setdefault(field.related_model, set()).add(value)
+        for model, ids in references(snapshot, parents=True).items():
+            wanted.setdefault(model, set()).update(ids)
     names = {}
     for model, ids in wanted.items():
         for obj in model._default_manager.filter(Q(pk__in=ids)):

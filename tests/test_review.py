@@ -10,6 +10,7 @@ from agreements.models import (
     Agreement,
     Citation,
     Commitment,
+    Organization,
     Party,
     PublicationState,
     PublishedVersion,
@@ -472,3 +473,19 @@ def test_the_review_warns_when_the_live_record_changed_since_the_revision(client
         {"label": "title", "before": "Locomotive supply", "after": "The publisher's title"}
     ]
     assert "The live record changed since this revision was made" in page.content.decode()
+
+
+def test_a_revision_that_no_longer_fits_the_live_record_is_refused_with_a_message(
+    client, editor, publisher, live, commit
+):
+    edit_as(client, editor, live, editors_change, commit)  # adds Neworgxyz as a party
+    Organization.objects.get(slug="neworgxyz").delete()  # no live row uses it
+    revision = Revision.objects.get()
+    client.force_login(publisher)
+    preview = client.get(reverse("admin:agreements_agreement_revision_preview", args=[live.pk, revision.pk]))
+    assert preview.status_code == 302 and preview["Location"] == review_url(live)
+    response = commit(client.post, review_url(live), {"decision": "publish"}, follow=True)
+    assert "This revision no longer fits the live record" in response.content.decode()
+    revision.refresh_from_db()
+    assert revision.state == RevisionState.PENDING
+    assert Agreement.objects.get(pk=live.pk).title == "Locomotive supply"

@@ -184,7 +184,7 @@ class ReviewedChangesMixin:
         return HttpResponseRedirect(reverse("admin:agreements_agreement_review", args=[obj.pk]))
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
+        if request.method == "POST" and str(object_id).isdigit() and str(version_id).isdigit():
             request.kzdeals_revert_to = get_object_or_404(Agreement.history.model, id=object_id, history_id=version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 

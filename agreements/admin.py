@@ -32,6 +32,7 @@ from .admin_followup import (
     record_timeline_statuses,
     verified_display,
 )
+from .admin_review import DeskFilter, ReviewedChangesMixin
 from .models import (
     Agreement,
     Citation,
@@ -48,6 +49,7 @@ from .models import (
     followup,
 )
 from .resources import AgreementResource, DefusedCSV, TextOnlyXLSX
+from .revisions import resolve_requests
 
 PUBLISH_PERMISSION = "agreements.publish_agreement"
 
@@ -121,6 +123,8 @@ def move_to(agreements, state):
     for agreement in agreements:
         agreement.publication_state = state
         agreement.save(update_fields=["publication_state", "published_at", "updated_at"])
+        if state == PublicationState.REVIEW:
+            resolve_requests(agreement.pk, request.user)
         changed += 1
     return changed
 
@@ -206,7 +210,7 @@ class RelationInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class AgreementAdmin(ReviewedChangesMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     form = AgreementAdminForm
 
     def get_queryset(self, request):
@@ -238,6 +242,7 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         "updated_at",
     ]
     list_filter = [
+        DeskFilter,
         "publication_state",
         "kind",
         "status",

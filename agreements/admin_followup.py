@@ -271,6 +271,21 @@ class TimelineRowAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def reviewed(self, request, obj):
+        """An editor's change to a published record waits for review (agreements/revisions.py): here, where no
+        revision can be made, the rows of a published record are read-only for editors; they change them on the
+        agreement's change form, as a pending revision."""
+        if obj is None or request.user.has_perm("agreements.publish_agreement"):
+            return False
+        state = self.agreement_path.removesuffix("_id") + "__publication_state"
+        return self.model.objects.filter(pk=obj.pk, **{state: "published"}).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self.reviewed(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.reviewed(request, obj)
+
     def agreement_ids(self, queryset):
         return set(queryset.values_list(self.agreement_path, flat=True))
 

@@ -465,6 +465,7 @@ class AgreementResource(resources.ModelResource):
         )
 
     def before_import(self, dataset, **kwargs):
+        self.importing_user = importing_user(kwargs)
         rows = defaultdict(list)
         if dataset.headers and "slug" in dataset.headers:
             for number, slug in enumerate(dataset["slug"], 1):
@@ -500,6 +501,30 @@ class AgreementResource(resources.ModelResource):
                 errors.setdefault("status", []).append(ValidationError(problem, code="status_not_latest"))
         if errors:
             raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """A row that would change a published record is refused for a user who cannot publish: an editor's change
+        to a public record waits for review (agreements/revisions.py), which an import cannot offer. An unchanged
+        row is skipped before this check."""
+        errors = dict(import_validation_errors or {})
+        user = getattr(self, "importing_user", None)
+        if (
+            instance.pk is not None
+            and user is not None
+            and not user.has_perm("agreements.publish_agreement")
+            and Agreement.objects.public().filter(pk=instance.pk).exists()
+        ):
+            errors.setdefault("slug", []).append(
+                ValidationError(
+                    gettext(
+                        "%(slug)s is published: an editor's import cannot change it. Edit it in the admin (the "
+                        "change waits for a publisher's review) or ask a publisher to import this row."
+                    )
+                    % {"slug": repr(instance.slug)},
+                    code="published_needs_review",
+                )
+            )
+        super().validate_instance(instance, errors, validate_unique)
 
     def status_problem(self, instance, row):
         """Why the row's status is not its timeline's latest (the file's status_history, or else the record's),

@@ -559,7 +559,10 @@ def event_detail(request, slug):
 def sector_detail(request, slug):
     """A sector's totals (from the tally) and its newest agreements; the list, filtered by the sector,
     pages through the rest (a sector holds a twelfth of the register: 80,000 rows at a million)."""
-    sector = get_object_or_404(Sector, slug=slug)
+    # A sector no public agreement is in is not published (an editor may have just created it).
+    sector = get_object_or_404(
+        Sector.objects.filter(Exists(Agreement.objects.public().filter(sector=OuterRef("pk")))), slug=slug
+    )
     queryset = public_agreements().filter(sector=sector).order_by(*ORDERINGS[DEFAULT_ORDERING])
     context = {
         "sector": sector,

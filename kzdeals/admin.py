@@ -99,6 +99,14 @@ class AdminSite(admin.AdminSite):
             admin_class = type(admin_class.__name__, (KeepInputWhenTheWriteFails, admin_class), {})
         super().register(model_or_iterable, admin_class, **options)
 
+    def index(self, request, extra_context=None):
+        """The admin's front page is the editorial desk (agreements/admin_review.py), for staff who edit agreements."""
+        from agreements.admin_review import desk
+
+        if request.user.has_perm("agreements.change_agreement"):
+            extra_context = {**(extra_context or {}), "desk": desk(request)}
+        return super().index(request, extra_context)
+
     def admin_view(self, view, cacheable=False):
         guarded = super().admin_view(view, cacheable)
 

@@ -105,7 +105,7 @@ def test_forged_publish_of_an_existing_draft_leaves_it_unchanged(editor_client):
     assert (agreement.title, agreement.publication_state, agreement.published_at) == ("Draft title", DRAFT, None)
 
 
-def test_editor_may_edit_a_published_record_which_stays_published(editor_client):
+def test_editor_may_edit_a_published_record_which_stays_published_until_the_change_is_reviewed(editor_client):
     agreement = AgreementFactory(title="Old", publication_state=PUBLISHED)
     response = editor_client.get(change_url(agreement))
     assert offered_states(response) == [PUBLISHED]
@@ -113,7 +113,9 @@ def test_editor_may_edit_a_published_record_which_stays_published(editor_client)
     data["title"] = "Corrected"
     assert editor_client.post(change_url(agreement), data).status_code == 302
     agreement.refresh_from_db()
-    assert (agreement.title, agreement.publication_state) == ("Corrected", PUBLISHED)
+    # The change waits as a pending revision (tests/test_review.py); the live record is as it was.
+    assert (agreement.title, agreement.publication_state) == ("Old", PUBLISHED)
+    assert agreement.revisions.get().snapshot["agreement"]["fields"]["title"] == "Corrected"
 
 
 def test_editor_cannot_take_a_published_record_back_to_draft(editor_client):

@@ -295,9 +295,12 @@ class EventViewSet(PublicReadOnlyViewSet):
 
 @reference_schema("sector", serializers.SectorSerializer, serializers.SectorDetailSerializer)
 class SectorViewSet(PublicReadOnlyViewSet):
-    """Sectors, all of them: counts and totals cover public agreements only."""
+    """Sectors that a public agreement is in (one an editor just created shows once a published record uses
+    it): counts and totals cover public agreements only."""
 
-    queryset = Sector.objects.annotate(agreement_count=public_agreement_count("sector"))
+    queryset = Sector.objects.annotate(agreement_count=public_agreement_count("sector")).filter(
+        Exists(Agreement.objects.public().filter(sector=OuterRef("pk")))
+    )
     serializer_class = serializers.SectorSerializer
     detail_serializer_class = serializers.SectorDetailSerializer
 

@@ -5,3 +5,4 @@ Everything is importable from `agreements.models`, as before the split."""
 from .addresses import *  # noqa: F403
 from .core import *  # noqa: F403
 from .followup import *  # noqa: F403
+from .review import *  # noqa: F403

@@ -100,7 +100,8 @@ def test_sector_list_and_detail(client, db):
     listing = get_json(client, "/api/v1/sectors/")
     detail = get_json(client, "/api/v1/sectors/energy/")
 
-    assert [(row["slug"], row["agreement_count"]) for row in listing["results"]] == [("agriculture", 0), ("energy", 1)]
+    # A sector no public agreement is in is not published.
+    assert [(row["slug"], row["agreement_count"]) for row in listing["results"]] == [("energy", 1)]
     assert set(detail) == {"slug", "name", "agreement_count", "url", "totals"}
     assert detail["url"] == f"{settings.SITE_URL}/sectors/energy/"
 
@@ -111,7 +112,8 @@ def test_unknown_reference_slug_is_a_json_404(client, db):
 
 
 def test_reference_lists_are_paged(client, db):
-    SectorFactory.create_batch(3)
+    for sector in SectorFactory.create_batch(3):
+        AgreementFactory(sector=sector)
 
     first = get_json(client, "/api/v1/sectors/", page_size=2)
 

@@ -131,3 +131,40 @@ def test_the_history_list_and_revert_form_break_no_csp_rule(page, db):
     agreement.refresh_from_db()
     assert agreement.title == "First title"
     assert csp_violations(page) == []
+
+
+def test_the_desk_compare_and_review_pages_break_no_csp_rule(page, db):
+    agreement = AgreementFactory(title="First title")
+    agreement.title = "Second title"
+    agreement.save()
+    sign_in(page)
+
+    response = page.goto("/admin/")
+    assert response.status == 200
+    desk = page.locator("#desk")
+    assert desk.get_by_role("link", name="Stale records").is_visible()
+    assert csp_violations(page) == []
+
+    # From the history, two versions chosen and compared: only the title differs, both restorable.
+    page.goto(f"/admin/agreements/agreement/{agreement.pk}/history/")
+    versions = agreement.history.order_by("history_date")
+    page.locator(f'input[name=from][value="{versions.first().history_id}"]').check()
+    page.locator(f'input[name=to][value="{versions.last().history_id}"]').check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Compare the two versions").click()
+    assert "/compare/" in page.url
+    table = page.locator("table.desk-compare")
+    assert table.locator("td.desk-before").inner_text() == "First title"
+    assert table.locator("td.desk-after").inner_text() == "Second title"
+    # The stylesheet applied (no style attribute): the table fills the content box without overflowing it.
+    widths = page.evaluate(
+        "() => { const t = document.querySelector('table.desk-compare');"
+        " return [t.scrollWidth, t.parentElement.clientWidth, getComputedStyle(t).tableLayout]; }"
+    )
+    assert widths[0] <= widths[1] and widths[2] == "fixed"
+    assert page.get_by_role("link", name="Restore the version of", exact=False).count() == 2
+    assert csp_violations(page) == []
+
+    response = page.goto(f"/admin/agreements/agreement/{agreement.pk}/review/")
+    assert response.status == 200
+    assert csp_violations(page) == []

@@ -233,7 +233,7 @@ def test_two_saves_racing_from_the_same_version_cannot_both_pass(server_env, ser
     would pass and the first save would be lost."""
     env = {**server_env, "DATABASE_URL": served_database}
     with servers.gunicorn(tmp_path / "gunicorn.log", env, workers=2, app="tests.slow_version_wsgi") as server:
-        editors = [server.client(), server.client()]
+        editors = [servers.Browser(server.port, timeout=60), servers.Browser(server.port, timeout=60)]
         for editor in editors:
             assert editor.sign_in().status == 302
         listing = editors[0].get("/admin/agreements/organization/")

@@ -6,13 +6,15 @@ commitments and their updates, timeline, citations and relations; an event's cla
 to inline rows only is a change too. The form carries it in a hidden field (`edit_version`). On save, the record's
 row is locked (select_for_update; on SQLite the write transaction is IMMEDIATE, kzdeals/settings.py) and the
 version read again: if history moved on and changed anything, the save is refused with a message naming the
-fields and rows that changed and who changed them, the user's input kept in the form. The form then carries
-the current version, so saving it again, once the input is checked against the colleague's change, goes
-through. Check and write happen in one transaction (the admin's change and revert views are atomic), so of
-two saves racing from the same version one waits for the other's commit and is refused.
+fields and rows that changed and who changed them, the user's input kept in the form (a field only the
+colleague changed shows the colleague's value: `take_colleagues_values`). The form then carries the current
+version, so saving it again, once checked, goes through. Check and write happen in one transaction (the
+admin's change and revert views are atomic), so of two saves racing from the same version one waits for the
+other's commit and is refused.
 """
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import router, transaction
 from django.db.models import Max
 from django.utils.text import capfirst
@@ -35,6 +37,7 @@ from .models import (
 
 # Changes that are not an editor's: moved by every save of a child row (agreements/caching.py).
 UNTRACKED = {"updated_at", "published_at"}
+ROWS = gettext_lazy("%(rows)s (%(action)s)")  # what happened to an inline row: "parties (added)"
 
 
 def rows_of(model, lookup):
@@ -110,7 +113,7 @@ def changes_since(model, pk, opened):
         for index, row in enumerate(rows):
             if row.history_type in "+-" and part.model is not model:
                 action = gettext("added") if row.history_type == "+" else gettext("deleted")
-                what = [f"{part.model._meta.verbose_name_plural} ({action})"]
+                what = [ROWS % {"rows": part.model._meta.verbose_name_plural, "action": action}]
             else:
                 fields = changed_fields(row)
                 if fields is None and any(later.id == row.id for later in rows[index + 1 :]):
@@ -118,7 +121,7 @@ def changes_since(model, pk, opened):
                 if part.model is model:
                     what = [gettext("the record (its history starts here)")] if fields is None else fields
                 elif fields != []:
-                    what = [f"{part.model._meta.verbose_name_plural} ({gettext('changed')})"]
+                    what = [ROWS % {"rows": part.model._meta.verbose_name_plural, "action": gettext("changed")}]
                 else:
                     what = []
             for item in what:
@@ -129,10 +132,18 @@ def changes_since(model, pk, opened):
 
 
 STALE = gettext_lazy(
-    "Not saved: this record changed after you opened it. %(changes)s. Your input is kept below and still holds "
-    "the earlier values of those fields: check them against the record as saved now (open it in another tab), "
-    "then save again to apply your input over it."
+    "Not saved: this record changed after you opened it. %(changes)s. The form below now shows their values in "
+    "the fields you had not changed, and your input where you had: check it, then save again."
 )
+
+
+def form_data_value(field, value):
+    """`value` as a browser would post it for `field`."""
+    if value is None:
+        return ""
+    if isinstance(field.widget, forms.Select):
+        return str(value)
+    return field.widget.format_value(value) or str(value)
 
 
 class VersionedForm:
@@ -165,11 +176,43 @@ class VersionedForm:
         self.refresh_version(current)
         if not changes:
             return cleaned_data  # history moved, nothing changed: nothing of a colleague's to lose
+        self.take_colleagues_values(model, opened[0])
         described = "; ".join(
             gettext("%(person)s changed %(what)s") % {"person": person, "what": ", ".join(items)}
             for person, items in changes.items()
         )
         raise forms.ValidationError(STALE, code="stale_version", params={"changes": capfirst(described)})
+
+    def take_colleagues_values(self, model, opened_at):
+        """In the form shown again, a field a colleague changed and this form did not takes the colleague's value,
+        so that saving again keeps their change; a field both changed keeps this form's input. Compared with the
+        record's history row at the version opened (none for a record that predates its history: then the
+        form keeps all its input, and the message names the fields)."""
+        then = model.history.filter(id=self.instance.pk, history_id__lte=opened_at).order_by("-history_id").first()
+        now = model._default_manager.filter(pk=self.instance.pk).first()
+        if then is None or now is None:
+            return
+        for name, field in self.fields.items():
+            if name == "edit_version" or field.disabled or name not in self.cleaned_data:
+                continue
+            try:
+                attname = model._meta.get_field(name).attname
+            except FieldDoesNotExist:
+                continue
+            if not hasattr(then, attname):
+                continue
+            opened_value, current_value = getattr(then, attname), getattr(now, attname)
+            posted = self.cleaned_data[name]
+            if opened_value == current_value or getattr(posted, "pk", posted) != opened_value:
+                continue
+            key = self.add_prefix(name)
+            if isinstance(field, forms.BooleanField):
+                if current_value:
+                    self.data[key] = "on"
+                else:
+                    self.data.pop(key, None)
+            else:
+                self.data[key] = form_data_value(field, current_value)
 
     def refresh_version(self, current):
         """The form shown again carries the current version: saving it again is a decision, not a race."""

@@ -79,10 +79,14 @@ def test_a_save_from_an_older_version_is_refused_naming_fields_and_who(alice, bo
     agreement.refresh_from_db()
     assert (agreement.title, agreement.value_amount) == ("Locomotive supply", Decimal("4300000000"))
 
-    # The form shown again carries the current version: saving it again is a decision, and goes through.
+    # The form shown again has Bob's values where Alice had changed nothing, and carries the current version:
+    # saving it again keeps both changes.
     again = form_data(response)
-    again["value_amount"] = "4,300,000,000"
-    again["summary"] = "300 locomotives."
+    assert (again["title"], again["value_amount"], again["summary"]) == (
+        "Locomotive supply (Wabtec)",
+        "4,300,000,000",
+        "300 locomotives.",
+    )
     assert alice.post(url, again).status_code == 302
     agreement.refresh_from_db()
     assert (agreement.title, agreement.value_amount, agreement.summary) == (
@@ -91,6 +95,26 @@ def test_a_save_from_an_older_version_is_refused_naming_fields_and_who(alice, bo
         "300 locomotives.",
     )
     assert agreement.history.latest("history_id").history_user == alice.user
+
+
+def test_a_field_both_changed_keeps_the_input_of_the_one_refused(alice, bob):
+    agreement = AgreementFactory(title="Locomotive supply", value_approximate=False)
+    url = change_url(agreement)
+    alices, bobs = opened(alice, url), opened(bob, url)
+    bobs["title"] = "Bob's title"
+    bobs["value_approximate"] = "on"
+    assert bob.post(url, bobs).status_code == 302
+
+    alices["title"] = "Alice's title"
+    response = alice.post(url, alices)
+    assert response.status_code == 200
+    assert "Bob changed title, approximate" in form_errors(response)
+    again = form_data(response)
+    assert again["title"] == "Alice's title"
+    assert again["value_approximate"] == "on"
+    assert alice.post(url, again).status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.title, agreement.value_approximate) == ("Alice's title", True)
 
 
 def test_a_save_from_the_current_version_goes_through(alice, bob):

@@ -13,7 +13,6 @@ that contradicts the timeline, which the database would refuse.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models, router, transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -32,7 +31,10 @@ from .admin_followup import (
     record_timeline_statuses,
     verified_display,
 )
+from .admin_forms import AmountFieldsMixin
 from .admin_review import DeskFilter, ReviewedChangesMixin
+from .amounts import format_amount, short_amount
+from .locking import VersionedAdminMixin
 from .models import (
     Agreement,
     Citation,
@@ -59,7 +61,27 @@ def can_publish(user):
 
 
 def money(amount, currency, approximate):
-    return format_html("{}{} {}", "≈ " if approximate else "", intcomma(amount), currency)
+    """A changelist's amount: short ("USD 2.5 bn"), every digit in its title ("USD 2,500,000,000")."""
+    return format_html(
+        '<span class="amount" title="{}{} {}">{}{}</span>',
+        "≈ " if approximate else "",
+        currency,
+        format_amount(amount),
+        "≈ " if approximate else "",
+        short_amount(amount, currency),
+    )
+
+
+def clipped(text, title=None):
+    """Text cut to one line by the stylesheet (static/css/admin-forms.css), whole in its title."""
+    return format_html('<span class="clip" title="{}">{}</span>', text if title is None else title, text)
+
+
+def event_label(event):
+    """An event in a few words: its place and month, or its name's start where it has no place."""
+    if event.place:
+        return f"{event.place}, {event.starts_on:%Y-%m}"
+    return event.name
 
 
 class AgreementAdminForm(forms.ModelForm):
@@ -174,7 +196,7 @@ class PartyInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
-class CommitmentInline(admin.TabularInline):
+class CommitmentInline(AmountFieldsMixin, admin.TabularInline):
     model = Commitment
     form = MilestoneStatusForm
     extra = 0
@@ -182,7 +204,7 @@ class CommitmentInline(admin.TabularInline):
     readonly_fields = ["status"]
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(AmountFieldsMixin, admin.TabularInline):
     model = Citation
     extra = 0
     autocomplete_fields = ["source"]
@@ -210,7 +232,9 @@ class RelationInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ReviewedChangesMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class AgreementAdmin(
+    ReviewedChangesMixin, VersionedAdminMixin, AmountFieldsMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     form = AgreementAdminForm
 
     def get_queryset(self, request):
@@ -231,16 +255,17 @@ class AgreementAdmin(ReviewedChangesMixin, ImportExportModelAdmin, SimpleHistory
     import_formats = [DefusedCSV, base_formats.XLSX]
     export_formats = [DefusedCSV, TextOnlyXLSX]
     list_display = [
-        "title",
+        "title_display",
         "kind",
         "status",
         "sector",
-        "event",
+        "event_display",
         "value_display",
         "verified",
-        "publication_state",
+        "publication_badge",
         "updated_at",
     ]
+    list_display_links = ["title_display"]
     list_filter = [
         DeskFilter,
         "publication_state",
@@ -289,14 +314,41 @@ class AgreementAdmin(ReviewedChangesMixin, ImportExportModelAdmin, SimpleHistory
         ("Publication", {"fields": ["publication_state", "published_at", "created_at", "updated_at"]}),
     ]
 
+    @admin.display(description=gettext_lazy("title"), ordering="title")
+    def title_display(self, obj):
+        return clipped(obj.title)
+
+    @admin.display(description=gettext_lazy("event"), ordering="event__starts_on")
+    def event_display(self, obj):
+        """The event's place and month ("Washington, D.C., 2025-11"), its full name in the title (selected
+        with the row)."""
+        if obj.event is None:
+            return None
+        return clipped(event_label(obj.event), title=obj.event.name)
+
     @admin.display(description=gettext_lazy("value"), ordering="value_amount")
     def value_display(self, obj):
-        """The value with "≈" when approximate; a group member shows its group (selected with the row)."""
+        """The value, short, with "≈" when approximate; a group member shows its group's shared value, marked
+        "shared" (the group is selected with the row)."""
         if obj.group_id:
-            return format_html("(group: {})", obj.group.name)
+            group = obj.group
+            return format_html(
+                '<span class="amount shared" title="{}">{}{} <span class="shared-mark">{}</span></span>',
+                gettext("Shared by the group %(group)s: %(amount)s")
+                % {"group": group.name, "amount": f"{group.currency} {format_amount(group.amount)}"},
+                "≈ " if group.approximate else "",
+                short_amount(group.amount, group.currency),
+                gettext("shared"),
+            )
         if obj.value_amount is None:
             return None
         return money(obj.value_amount, obj.value_currency, obj.value_approximate)
+
+    @admin.display(description=gettext_lazy("publication"), ordering="publication_state")
+    def publication_badge(self, obj):
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', obj.publication_state, obj.get_publication_state_display()
+        )
 
     @admin.display(description=gettext_lazy("verified"), ordering="last_verified_on")
     def verified(self, obj):
@@ -351,7 +403,7 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["name", "short_name", "country", "org_type", "wikidata_qid"]
     list_filter = ["country", "org_type"]
@@ -360,7 +412,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["key", "publisher", "title", "published_on", "language"]
     list_filter = ["publisher", "language"]
@@ -370,7 +422,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(VersionedAdminMixin, AmountFieldsMixin, SimpleHistoryAdmin):
     inlines = [EventClaimInline]
     list_display = ["name", "starts_on", "ends_on", "place", "announced_documents", "announced_display"]
     search_fields = ["name", "slug", "place"]
@@ -386,7 +438,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(VersionedAdminMixin, AmountFieldsMixin, SimpleHistoryAdmin):
     list_display = ["name", "event", "amount_display", "basis"]
     list_filter = ["basis", "event"]
     list_select_related = ["event"]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import changelog
+from .admin_forms import AmountFieldsMixin
 from .models import Agreement, Commitment, CommitmentUpdate, EventClaim, StatusEntry, is_stale
 
 STATUS_HELP = gettext_lazy("Set by its latest timeline entry: add an entry to change it.")
@@ -145,7 +146,7 @@ class CommitmentUpdateFormSet(BaseModelFormSet):
             super().delete_existing(obj, commit)
 
 
-class CommitmentUpdateInline(admin.TabularInline):
+class CommitmentUpdateInline(AmountFieldsMixin, admin.TabularInline):
     """Updates of the agreement's commitments. CommitmentUpdate has no key to Agreement, so the formset is
     built here as Django builds a generic inline's (GenericInlineModelAdmin.get_formset), over
     `CommitmentUpdateFormSet`."""
@@ -203,7 +204,7 @@ class MilestoneStatusForm(forms.ModelForm):
         help_texts = {"status": MILESTONE_HELP}
 
 
-class EventClaimInline(admin.TabularInline):
+class EventClaimInline(AmountFieldsMixin, admin.TabularInline):
     model = EventClaim
     fields = ["source", "claim", "amount", "currency", "approximate"]
     autocomplete_fields = ["source"]
@@ -332,7 +333,7 @@ class CommitmentUpdateForm(TimelineRowForm):
 
 
 @admin.register(CommitmentUpdate)
-class CommitmentUpdateAdmin(TimelineRowAdmin):
+class CommitmentUpdateAdmin(AmountFieldsMixin, TimelineRowAdmin):
     form = CommitmentUpdateForm
     agreement_path = "commitment__agreement_id"
     list_display = ["commitment", "agreement", "date_display", "status", "progress", "source"]

@@ -46,6 +46,7 @@ from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
+from .amounts import parse_amount
 from .exports.tabular import FORMULA_PREFIXES
 from .flattened import STATUS_HISTORY_FORMAT, join_items, split_items, status_history_text
 from .models import (
@@ -110,6 +111,19 @@ class SlugWidget(widgets.ForeignKeyWidget):
             return super().clean(value, row=row, **kwargs)
         except self.model.DoesNotExist:
             raise ValueError(f"No {self.model._meta.verbose_name} with the slug {value!r}.") from None
+
+
+class AmountWidget(widgets.DecimalWidget):
+    """An amount as the admin's form reads it (agreements/amounts.py): 2,500,000,000 or 2 500 000 000, never
+    "250 million"; the row's error says why."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, float):  # a workbook's number cell
+            value = repr(value)
+        try:
+            return parse_amount(value)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
 
 
 class IsoDateWidget(widgets.DateWidget):
@@ -400,6 +414,7 @@ class AgreementResource(resources.ModelResource):
     )
     expires_on = fields.Field(attribute="expires_on", column_name="expires_on", widget=IsoDateWidget())
     # An empty spreadsheet cell reads as None; the summary is text that may be blank, never null.
+    value_amount = fields.Field(attribute="value_amount", column_name="value_amount", widget=AmountWidget())
     summary = fields.Field(attribute="summary", column_name="summary", widget=widgets.CharWidget(allow_blank=True))
     sector = fields.Field(attribute="sector", column_name="sector", widget=SlugWidget(Sector))
     event = fields.Field(attribute="event", column_name="event", widget=SlugWidget(Event))

@@ -110,10 +110,10 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(log_path, env, workers=2, config=None):
-    """gunicorn as `make serve` starts it; stops it on the way out."""
+def gunicorn(log_path, env, workers=2, config=None, app="kzdeals.wsgi"):
+    """gunicorn as `make serve` starts it (or serving a test's `app`); stops it on the way out."""
     port = free_port()
-    args = ["-m", "gunicorn", "kzdeals.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(workers)]
+    args = ["-m", "gunicorn", app, "--bind", f"{HOST}:{port}", "--workers", str(workers)]
     if config:
         args += ["--config", config]
     with log_path.open("wb") as log:

@@ -200,17 +200,19 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client, django_ass
 
 
 @pytest.mark.django_db
-def test_value_column_marks_approximate_values_and_group_members(admin_client):
-    group = GroupFactory(name="Rail package")
+def test_value_column_is_short_marks_approximate_values_and_shared_group_values(admin_client):
+    group = GroupFactory(name="Rail package", amount=Decimal("1000000000"), approximate=True)
     AgreementFactory(title="Member", group=group, value_amount=None)
     AgreementFactory(title="Approximate", value_amount=Decimal("2500000"), value_approximate=True)
     AgreementFactory(title="Exact <b>", value_amount=Decimal("7000"), value_currency="EUR")
     response = admin_client.get(reverse("admin:agreements_agreement_changelist"))
     html = response.content.decode()
-    assert "(group: Rail package)" in html
-    assert "≈ 2,500,000.00 USD" in html
-    assert "7,000.00 EUR" in html
+    assert 'title="Shared by the group Rail package: USD 1,000,000,000">≈ USD 1 bn' in html
+    assert '<span class="shared-mark">shared</span>' in html
+    assert 'title="≈ USD 2,500,000">≈ USD 2.5 mn</span>' in html
+    assert ">EUR 7,000</span>" in html
     assert "Exact &lt;b&gt;" in html
+    assert "4000000000.00" not in html and "2500000.00" not in html
 
 
 @pytest.mark.django_db
@@ -262,7 +264,8 @@ def test_valid_add_creates_a_draft_with_its_parties(admin_client):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        pytest.param({"value_amount": "-5"}, "greater than or equal to 0", id="negative-value"),
+        pytest.param({"value_amount": "-5"}, "an amount is never negative", id="negative-value"),
+        pytest.param({"value_amount": "250 million"}, "words are not read", id="value-in-words"),
         pytest.param({"group": "GROUP"}, "A member of a group has no value of its own", id="group-member-value"),
         pytest.param(
             {"expires_on": "2025-01-01"}, "The expiry date cannot be before the signature date", id="expiry-first"

@@ -137,7 +137,7 @@ def test_bad_rows_are_reported_line_by_line_and_nothing_is_saved(references):
     errors = row_errors(result)
     assert sorted(errors) == [2, 3, 4, 5, 6]
     assert "No sector with the slug 'mining'" in errors[2]
-    assert "greater than or equal to 0" in errors[3]
+    assert "an amount is never negative" in errors[3]
     assert "'treaty' is not a valid choice" in errors[4]
     assert "Enter a date as YYYY-MM-DD, not '2025-13-45'" in errors[5]
     assert "No event with the slug 'summit-1999'" in errors[6]
@@ -426,7 +426,7 @@ def test_every_bad_row_is_reported_with_its_column_and_nothing_is_saved(relation
     assert errors[5]["group"] == ["No group with the slug 'package-1999'."]
     assert "A member of a group has no value of its own" in errors[6]["value_amount"][0]
     assert errors[7]["signed_on"] == ["Enter a date as YYYY-MM-DD, not '06.11.2025'."]
-    assert "greater than or equal to 0" in errors[8]["value_amount"][0]
+    assert "an amount is never negative" in errors[8]["value_amount"][0]
     assert "'treaty' is not a valid choice" in errors[9]["kind"][0]
     assert "'rumoured' is not a valid choice" in errors[9]["status"][0]
     assert "'ktz' also in kz_parties" in errors[10]["us_parties"][0]

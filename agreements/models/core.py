@@ -233,6 +233,8 @@ class Source(models.Model):
     language = models.CharField(max_length=8, blank=True, help_text=_("BCP 47 code, such as en, de, ru."))
     retrieved_on = models.DateField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class SourceManager(models.Manager):
         def get_by_natural_key(self, key):
             return self.get(key=key)
@@ -260,6 +262,8 @@ class Organization(KeepsFormerSlugs):
     website = models.URLField(max_length=300, blank=True)
     wikidata_qid = models.CharField("Wikidata QID", max_length=20, blank=True, validators=[qid_validator])
     registry_number = models.CharField(_("company registry number"), max_length=60, blank=True)
+
+    history = HistoricalRecords()
 
     objects = NaturalKeySlugManager()
 
@@ -298,6 +302,8 @@ class Event(KeepsFormerSlugs):
     announced_source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="announced_events"
     )
+
+    history = HistoricalRecords()
 
     objects = NaturalKeySlugManager()
 
@@ -340,6 +346,8 @@ class Group(models.Model):
     approximate = models.BooleanField(default=False)
     basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.ANNOUNCED)
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="groups")
+
+    history = HistoricalRecords()
 
     objects = NaturalKeySlugManager()
 

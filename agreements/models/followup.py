@@ -336,6 +336,7 @@ class EventClaim(models.Model):
     currency = models.CharField(max_length=3, blank=True, validators=[currency_validator])
     approximate = models.BooleanField(default=False)
 
+    history = HistoricalRecords()
     objects = EventClaimManager()
 
     class Meta:

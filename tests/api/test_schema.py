@@ -38,6 +38,15 @@ def test_schema_has_every_public_path_and_only_gets(schema):
         "/api/v1/sectors/",
         "/api/v1/sectors/{slug}/",
         "/api/v1/changes/",
+        # The index, and the downloads (agreements/api/downloads.py).
+        "/api/v1/",
+        "/api/v1/exports/agreements.csv",
+        "/api/v1/exports/agreements.xlsx",
+        "/api/v1/exports/agreements.json",
+        "/api/v1/exports/parties.csv",
+        "/api/v1/exports/sources.csv",
+        "/api/v1/exports/ocds.json",
+        "/api/v1/exports/datapackage.json",
     }
     assert {method for operations in schema["paths"].values() for method in operations} == {"get"}
 

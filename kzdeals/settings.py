@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
     # The downloads (plain Django views, streamed) described with the list's own parameters.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "agreements.api.downloads.empty_is_no_filter",
         "agreements.api.downloads.add_downloads",
     ],
     # Kind/RelationKind and Status/MilestoneStatus share field names: name each enum after its model choice.

@@ -116,3 +116,22 @@ def add_downloads(result, generator, request, public):
             }
         }
     return result
+
+
+# Parameters that are no filter: an empty one is refused (a 400) like any other value that is not a number.
+NOT_FILTERS = {"page", "page_size"}
+EMPTY = {"type": "string", "enum": [""], "description": "Empty: no filter."}
+
+
+def empty_is_no_filter(result, generator, request, public):
+    """drf-spectacular's postprocessing hook: a filter sent empty (`?signed_before=`, as the page's form sends an
+    empty field) is no filter, and the schema says so, so that it calls valid exactly what the API takes."""
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query" or parameter["name"] in NOT_FILTERS:
+                    continue
+                schema = parameter["schema"]
+                if "anyOf" not in schema:
+                    parameter["schema"] = {"anyOf": [schema, EMPTY]}
+    return result

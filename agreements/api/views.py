@@ -60,9 +60,8 @@ def slug_parameter(name, what):
     )
 
 
-# The filter's cap is 9999999999999999.99; a double near it is rounded up to 1e16, so the schema
-# states the largest whole amount below the cap that a double carries exactly.
-SCHEMA_MAX_AMOUNT = int(MAX_AMOUNT) - 1
+# The filter's own bound (agreements/filters.py), which a double carries exactly.
+SCHEMA_MAX_AMOUNT = int(MAX_AMOUNT)
 
 
 def amount_parameter(name, description):

@@ -138,7 +138,7 @@ class AgreementAdminForm(forms.ModelForm):
         return state
 
 
-def move_to(agreements, state):
+def move_to(request, agreements, state):
     """Save each agreement in its new state one by one, so history records the user for each (only the
     fields the move changes: the status is its timeline's); how many moved."""
     changed = 0
@@ -153,7 +153,7 @@ def move_to(agreements, state):
 
 @admin.action(description=gettext_lazy("Submit for review"), permissions=["change"])
 def submit_for_review(modeladmin, request, queryset):
-    changed = move_to(queryset.filter(publication_state=PublicationState.DRAFT), PublicationState.REVIEW)
+    changed = move_to(request, queryset.filter(publication_state=PublicationState.DRAFT), PublicationState.REVIEW)
     message = ngettext(
         "%(count)d agreement submitted for review.", "%(count)d agreements submitted for review.", changed
     )
@@ -162,14 +162,16 @@ def submit_for_review(modeladmin, request, queryset):
 
 @admin.action(description=gettext_lazy("Publish"), permissions=["publish"])
 def publish(modeladmin, request, queryset):
-    changed = move_to(queryset.exclude(publication_state=PublicationState.PUBLISHED), PublicationState.PUBLISHED)
+    changed = move_to(
+        request, queryset.exclude(publication_state=PublicationState.PUBLISHED), PublicationState.PUBLISHED
+    )
     message = ngettext("%(count)d agreement published.", "%(count)d agreements published.", changed)
     modeladmin.message_user(request, message % {"count": changed}, messages.SUCCESS)
 
 
 @admin.action(description=gettext_lazy("Unpublish (back to draft)"), permissions=["publish"])
 def unpublish(modeladmin, request, queryset):
-    changed = move_to(queryset.filter(publication_state=PublicationState.PUBLISHED), PublicationState.DRAFT)
+    changed = move_to(request, queryset.filter(publication_state=PublicationState.PUBLISHED), PublicationState.DRAFT)
     message = ngettext("%(count)d agreement taken back to draft.", "%(count)d agreements taken back to draft.", changed)
     modeladmin.message_user(request, message % {"count": changed}, messages.SUCCESS)
 

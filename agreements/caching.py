@@ -7,15 +7,18 @@ all processes (Redis through REDIS_URL): with a per-process cache a save in one 
 reach the others, so `REGISTER_CACHE_TIMEOUT` defaults to 0 (off) without REDIS_URL.
 """
 
+import functools
 import hashlib
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
+
+from . import validators
 
 VERSION_KEY = "kzdeals:register-version"
 
@@ -109,11 +112,21 @@ def agreements_touched_by(instance):
     return Agreement.objects.none()
 
 
-def register_changed(sender, instance, raw=False, **kwargs):
+def bump_all(using=None):
+    """A new register version in the shared cache (the kept answers) and in the database (the validators)."""
     bump_register_version()
-    # Again at commit: a request served in between read the old rows and kept its answer under
-    # the new version, which would otherwise outlive an unpublish for the whole cache timeout.
-    transaction.on_commit(bump_register_version, using=kwargs.get("using"))
+    validators.bump(using or DEFAULT_DB_ALIAS)
+
+
+def register_changed(sender, instance, raw=False, **kwargs):
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    # In the saving transaction: the database's version commits with the change it stands for, whatever
+    # happens to this process after the commit.
+    bump_all(using)
+    # Again at commit: a request served in between read the old rows and kept its answer (or took its
+    # validators) under the new version, which would otherwise outlive an unpublish for the whole cache
+    # timeout; and the moment of the database's version is then the commit's, never earlier.
+    transaction.on_commit(functools.partial(bump_all, using), using=using)
     # An agreement's Last-Modified moves when anything it shows changes; a fixture load (raw) is
     # the dataset itself and must leave the rows exactly as the fixture says.
     if not raw:

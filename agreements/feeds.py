@@ -15,6 +15,7 @@ from . import links
 from .change_words import describe, published_changes
 from .models import Agreement, Organization, Party, Sector
 from .templatetags.register_tags import format_money
+from .validators import conditional
 
 FEED_SIZE = 50
 
@@ -33,7 +34,15 @@ class TextSummaryAtom1Feed(Atom1Feed):
             handler.addQuickElement("summary", item["description"], {"type": "text"})
 
 
-class LatestAgreementsFeed(Feed):
+class ConditionalFeed(Feed):
+    """A feed with the register's validators (agreements/validators.py): ETag and Last-Modified on every
+    answer, and a 304 for a reader whose copy is current, answered before any item is read."""
+
+    def __call__(self, request, *args, **kwargs):
+        return conditional(super().__call__)(request, *args, **kwargs)
+
+
+class LatestAgreementsFeed(ConditionalFeed):
     feed_type = TextSummaryAtom1Feed
     author_name = "kzdeals"
 
@@ -124,7 +133,7 @@ class SectorFeed(LatestAgreementsFeed):
         return super().agreements(obj).filter(sector=obj)
 
 
-class ChangesFeed(Feed):
+class ChangesFeed(ConditionalFeed):
     """The public change log, newest first: each published version of a public record, its changes in
     words as plain text (never an editor's name: the log holds none)."""
 

@@ -97,7 +97,10 @@ def stale_help():
 
 # Selections that depend on today as well as on the rows (agreements/models/followup.py).
 DAY_DEPENDENT = ("stale", "overdue")
-MAX_AMOUNT = Decimal("9999999999999999.99")
+# The largest amount a filter takes: the column holds up to 9999999999999999.99, but a client's double near it
+# is rounded up to 1e16, so the bound is the largest whole amount below the cap that a double carries exactly,
+# and the schema states the same bound (api/views.py): what the schema calls valid is what the filter takes.
+MAX_AMOUNT = Decimal("9999999999999998")
 PUBLISHED = PublicationState.PUBLISHED.value
 PUBLIC_WHERE = Agreement.objects.public().query.where
 

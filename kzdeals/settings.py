@@ -263,6 +263,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The downloads (plain Django views, streamed) described with the list's own parameters.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agreements.api.downloads.empty_is_no_filter",
+        "agreements.api.downloads.add_downloads",
+    ],
     # Kind/RelationKind and Status/MilestoneStatus share field names: name each enum after its model choice.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "agreements.models.Kind",

@@ -88,7 +88,8 @@ def test_feed_query_counts_are_constant(client, django_assert_max_num_queries, r
         reverse("agreements:organization-feed", args=["org"]),
         reverse("agreements:sector-feed", args=["sec"]),
     ):
-        with django_assert_max_num_queries(3):
+        # 3 for the feed, 1 for the register's version (agreements/validators.py).
+        with django_assert_max_num_queries(4):
             assert client.get(url).status_code == 200
 
 

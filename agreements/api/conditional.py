@@ -1,17 +1,20 @@
 """Conditional GET and the server-side cache for the API.
 
-- A strong ETag from the body: always right (an organisation renamed, a source added, a record
-  unpublished all change it); a matching If-None-Match gets a 304.
+- A weak ETag from the register's version and the request (agreements/validators.py), read before any
+  of the answer is built: a matching If-None-Match gets its 304 for one read of one row, with or
+  without the answer cache; any save, publish, unpublish or delete changes it at once.
 - Last-Modified: when what the answer shows last changed. Saving a party, citation, organisation,
   source, group, event or sector moves the `updated_at` of the agreements that show it
   (agreements/caching.py), and a list's date is its selection's moment in the tally, which a removal
-  moves too. If-None-Match wins over If-Modified-Since when both are sent, as RFC 9110 says.
+  moves too. An If-Modified-Since at or after the register's own moment gets its 304 before the answer
+  is built; an earlier one is judged against the answer's date once it is known. If-None-Match wins
+  over If-Modified-Since when both are sent, as RFC 9110 says.
 - `Cache-Control: public, max-age=60` for shared caches.
-- With REGISTER_CACHE_TIMEOUT on (a shared cache), a 200 is kept per full path and day (`stale`,
-  `overdue` and the follow-up counts depend on the day) with the register version it was computed
-  under, and goes out again before any of the framework's work (one cache read, no SQL; the rate
-  limit, a middleware, has counted it already); any save changes the version, so every kept answer is
-  stale at once.
+- With REGISTER_CACHE_TIMEOUT on (a shared cache), a 200 is kept per full path, language and day
+  (`stale`, `overdue` and the follow-up counts depend on the day) with the register version it was
+  computed under, and goes out again before any of the framework's work (one cache read, no SQL; the
+  rate limit, a middleware, has counted it already); any save changes the version, so every kept answer
+  is stale at once.
 """
 
 import hashlib
@@ -20,11 +23,11 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
 
 from agreements.caching import VERSION_KEY, answer_key, cache_timeout, register_version
 from agreements.models import followup
-
-CACHE_CONTROL = "public, max-age=60"
+from agreements.validators import CACHE_CONTROL, validators
 
 
 def body_etag(content):
@@ -46,14 +49,28 @@ class ConditionalGetMixin:
     last_modified = None
     answer_to_keep = None  # (cache key, register version) of an answer to keep once it is built
 
+    # An answer with no date of its own (organisations, events, sectors, changes) is dated by the register's last
+    # change; the agreements' answers have their own (an empty selection has none).
+    dated_by_register = True
+    validators = None  # the register's validators for this request, read before the answer is built
+
     def dispatch(self, request, *args, **kwargs):
-        if cache_timeout() and request.method in ("GET", "HEAD"):
-            key = answer_key("api", followup.today().isoformat(), request.get_full_path())
+        if request.method not in ("GET", "HEAD"):
+            return super().dispatch(request, *args, **kwargs)
+        if cache_timeout():
+            key = answer_key("api", followup.today().isoformat(), get_language(), request.get_full_path())
             version, kept = kept_answer(key)
             if kept is not None:
                 return self.replay(request, kept)
             if version is not None:
                 self.answer_to_keep = (key, version)
+        self.validators = validators(request)
+        # The answer's own date is not known yet: a 304 here carries the ETag, and no Last-Modified.
+        early = self.validators.not_modified(request, dated=False)
+        if early is not None:
+            if "Vary" in self.default_response_headers:
+                early.headers["Vary"] = self.default_response_headers["Vary"]
+            return early
         return super().dispatch(request, *args, **kwargs)
 
     @staticmethod
@@ -72,11 +89,13 @@ class ConditionalGetMixin:
             return response
         if hasattr(response, "render"):
             response.render()
-        etag = body_etag(response.content)
+        etag = self.validators.etag if self.validators else body_etag(response.content)
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = CACHE_CONTROL
         # HTTP dates have whole seconds: round down, or a copy fetched this second would never match.
         last_modified = int(self.last_modified.timestamp()) if self.last_modified else None
+        if last_modified is None and self.dated_by_register and self.validators:
+            last_modified = self.validators.last_modified
         if last_modified is not None:
             response.headers["Last-Modified"] = http_date(last_modified)
         if self.answer_to_keep:

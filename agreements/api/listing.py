@@ -16,6 +16,8 @@ the agreements whose ids the ORM gave, and their own children: no user input rea
 """
 
 import datetime
+import hashlib
+from functools import cache
 
 import orjson
 from django.db import connections
@@ -64,14 +66,20 @@ READ_TIME = CommitmentSerializer.Meta.read_time
 PUBLISHED = PublicationState.PUBLISHED.value
 
 
-def rows_statement(vendor, count):
+def rows_statement(vendor, count=None):
     """The page's rows, by id (`count` of them), with their children as JSON text. Written from the
-    constants above: the ids are bound parameters, nothing else varies."""
+    constants above: the ids are bound parameters, nothing else varies. Without `count`, the statement
+    PostgreSQL prepares (pg_prepared_rows), whose one parameter is the array of ids."""
     columns = ", ".join(COLUMNS)
     # Each agreement's arrays as agreements/children.py keeps them; computed here only for one without
     # its row (COALESCE evaluates the subquery only then).
     arrays = ", ".join(f"COALESCE(ch.{name}, ({sql}))" for name, sql in page_arrays(vendor).items())
-    placeholders = ", ".join(["%s"] * count)
+    if count is None:
+        ids = "= ANY($1)"
+        # Prepared without parameters from the client: its text keeps single percent signs.
+        arrays = arrays.replace("%%", "%")
+    else:
+        ids = "IN (" + ", ".join(["%s"] * count) + ")"
     return (
         f"SELECT agreements_agreement.id, {columns}, {arrays} FROM agreements_agreement "  # noqa: S608 (constants)
         # LEFT JOIN (the sector is never missing): SQLite then reads the agreements by id first, where
@@ -80,7 +88,7 @@ def rows_statement(vendor, count):
         "LEFT JOIN agreements_event e ON e.id = agreements_agreement.event_id "
         "LEFT JOIN agreements_group g ON g.id = agreements_agreement.group_id "
         "LEFT JOIN agreements_children ch ON ch.agreement_id = agreements_agreement.id "
-        f"WHERE agreements_agreement.id IN ({placeholders}) "
+        f"WHERE agreements_agreement.id {ids} "
         # Public again: one unpublished between the two statements must not show.
         f"AND agreements_agreement.publication_state = '{PUBLISHED}'"
     )
@@ -98,13 +106,45 @@ def page_rows(ids, using="default"):
         return []
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(rows_statement(connection.vendor, len(ids)), list(ids))
+        if connection.vendor == "postgresql":
+            cursor.execute(f"EXECUTE {pg_prepared_rows(connection)}(%s::bigint[])", [list(ids)])
+        else:
+            cursor.execute(rows_statement(connection.vendor, len(ids)), list(ids))
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
     # Every agreement's address differs only in its slug (letters, digits, - and _: nothing to quote).
     marker = "--slug--"
     url = links.absolute_url(reverse("agreements:agreement-detail", kwargs={"slug": marker}))
     before, after = url.split(marker)
     return [row_object(rows[pk], before, after) for pk in ids if pk in rows]
+
+
+@cache
+def pg_statement():
+    """(name, text) of the page's statement as PostgreSQL prepares it: the name carries the text's digest, so a
+    connection never runs an older text under a newer name."""
+    text = rows_statement("postgresql")
+    return f"kzdeals_page_rows_{hashlib.blake2b(text.encode(), digest_size=6).hexdigest()}", text
+
+
+def pg_prepared_rows(connection):
+    """The name of the page's statement, prepared on this database connection (once per connection).
+
+    Planning this statement (four joins, four array subqueries) cost PostgreSQL more than running it: 2.4 ms
+    against under 1 ms at 100,000 agreements (bench/results/plans.md), on every request, on the same cores
+    as the web workers. Prepared, it is planned once per connection: persistent connections
+    (DJANGO_CONN_MAX_AGE) keep it. The session's prepared statements are looked up once per connection, so
+    one prepared in a transaction that was then rolled back (PREPARE is not undone) is found rather than
+    prepared twice. Both run on the driver's connection, like Django's own set-up of a new connection: they
+    are the connection's, not a request's (a request's queries stay as many for any page)."""
+    name, text = pg_statement()
+    raw = connection.connection
+    prepared = getattr(raw, "kzdeals_prepared", None)
+    if prepared is None:
+        prepared = raw.kzdeals_prepared = {row[0] for row in raw.execute("SELECT name FROM pg_prepared_statements")}
+    if name not in prepared:
+        raw.execute(f"PREPARE {name}(bigint[]) AS {text}")
+        prepared.add(name)
+    return name
 
 
 def row_object(row, url_before, url_after):

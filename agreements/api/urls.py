@@ -14,6 +14,7 @@ router.register("sectors", views.SectorViewSet, basename="sector")
 router.register("changes", views.ChangeViewSet, basename="change")
 
 urlpatterns = [
+    path("", views.IndexView.as_view(), name="index"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
     *router.urls,

@@ -11,14 +11,16 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, views, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from agreements import links
 from agreements.filters import MAX_AMOUNT, AgreementFilterSet, ChangeFilterSet
 from agreements.models import (
     Agreement,
@@ -31,7 +33,7 @@ from agreements.models import (
     Sector,
 )
 
-from . import listing, serializers
+from . import downloads, listing, serializers
 from .conditional import ConditionalGetMixin
 from .errors import InvalidQuery, null_character_errors
 from .pagination import AgreementPagination, Pagination
@@ -58,9 +60,8 @@ def slug_parameter(name, what):
     )
 
 
-# The filter's cap is 9999999999999999.99; a double near it is rounded up to 1e16, so the schema
-# states the largest whole amount below the cap that a double carries exactly.
-SCHEMA_MAX_AMOUNT = int(MAX_AMOUNT) - 1
+# The filter's own bound (agreements/filters.py), which a double carries exactly.
+SCHEMA_MAX_AMOUNT = int(MAX_AMOUNT)
 
 
 def amount_parameter(name, description):
@@ -205,6 +206,7 @@ class AgreementViewSet(PublicReadOnlyViewSet):
 
     serializer_class = serializers.AgreementSerializer
     detail_serializer_class = serializers.AgreementDetailSerializer
+    dated_by_register = False  # dated by what the answer shows (conditional.py)
     pagination_class = AgreementPagination
     filter_backends = [QueryFilterBackend]
     filterset_class = AgreementFilterSet
@@ -339,6 +341,85 @@ class ChangeViewSet(PublicListViewSet):
     serializer_class = serializers.ChangeSerializer
     filter_backends = [QueryFilterBackend]
     filterset_class = ChangeFilterSet
+
+
+RESOURCES = [
+    ("agreements", "api:agreement-list", "/api/v1/agreements/{slug}/", "Public agreements, filtered and paged."),
+    ("organizations", "api:organization-list", "/api/v1/organizations/{slug}/", "Parties to public agreements."),
+    ("events", "api:event-list", "/api/v1/events/{slug}/", "Events at which public agreements were signed."),
+    ("sectors", "api:sector-list", "/api/v1/sectors/{slug}/", "Sectors, with their public agreements' totals."),
+    ("changes", "api:change-list", None, "Published changes to public agreements, newest first."),
+]
+
+LINK = {"type": "string", "format": "uri"}
+INDEX_SCHEMA = {
+    "type": "object",
+    "required": ["resources", "downloads", "schema", "docs"],
+    "properties": {
+        "resources": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "url", "detail", "description"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "url": LINK,
+                    "detail": {"type": "string", "nullable": True, "description": "A record's address template."},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+        "downloads": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "url", "media_type", "description"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "url": LINK,
+                    "media_type": {"type": "string"},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+        "schema": LINK,
+        "docs": LINK,
+    },
+}
+
+
+@extend_schema(
+    summary="What the API offers: its resources and downloads, with their absolute addresses",
+    responses={200: OpenApiResponse(INDEX_SCHEMA, description="The index."), 429: THROTTLED},
+)
+class IndexView(PublicViewMixin, views.APIView):
+    """`/api/v1/`: every resource and every download, on SITE_URL (agreements/links.py)."""
+
+    def get(self, request):
+        return Response(
+            {
+                "resources": [
+                    {
+                        "name": name,
+                        "url": links.absolute_url(reverse(url_name)),
+                        "detail": links.absolute_url(detail) if detail else None,
+                        "description": description,
+                    }
+                    for name, url_name, detail, description in RESOURCES
+                ],
+                "downloads": [
+                    {
+                        "name": filename,
+                        "url": links.absolute_url(downloads.export_path(name)),
+                        "media_type": media_type,
+                        "description": description,
+                    }
+                    for name, filename, media_type, description, _ in downloads.downloads()
+                ],
+                "schema": links.absolute_url(reverse("api:schema")),
+                "docs": links.absolute_url(reverse("api:docs")),
+            }
+        )
 
 
 class DocsView(SpectacularSwaggerSplitView):

@@ -71,4 +71,4 @@ def test_reference_lists_cost_the_same_for_3_and_30_rows(client, db, url):
     build(27)
     many = count_queries(client, url, {"page_size": 100})
 
-    assert few == many <= 2
+    assert few == many <= 3  # with the register's version, read first (agreements/validators.py)

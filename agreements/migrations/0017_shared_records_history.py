@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agreements", "0013_timeline"),
+        ("agreements", "0016_review_desk"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -18,7 +18,7 @@ def install(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("agreements", "0013_timeline")]
+    dependencies = [("agreements", "0017_shared_records_history")]
 
     # Search reads signatories and their offices, the event's name and place, and places (issue 18).
     operations = [migrations.RunPython(install, migrations.RunPython.noop)]

@@ -16,7 +16,7 @@ def first_version(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agreements", "0013_timeline"),
+        ("agreements", "0019_former_slugs"),
     ]
 
     operations = [

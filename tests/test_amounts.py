@@ -12,7 +12,15 @@ from django.urls import reverse
 from agreements.amounts import describe_amount, format_amount, parse_amount, short_amount
 from agreements.models import Agreement, Group
 from agreements.resources import AgreementResource
-from tests.factories import AgreementFactory, EventFactory, GroupFactory, SectorFactory
+from tests.factories import (
+    AgreementFactory,
+    CitationFactory,
+    CommitmentFactory,
+    CommitmentUpdateFactory,
+    EventFactory,
+    GroupFactory,
+    SectorFactory,
+)
 from tests.test_admin import agreement_post, form_data, form_errors
 
 ACCEPTED = [
@@ -153,12 +161,37 @@ def test_group_event_and_inline_amounts_take_the_same_field(admin_client):
 
 
 @pytest.mark.django_db
-def test_the_database_refuses_a_negative_amount_the_form_would_refuse():
-    agreement = AgreementFactory(value_amount=Decimal("10"))
+def test_changelists_show_amounts_in_groups(admin_client):
+    EventFactory(announced_amount=Decimal("17000000000"), announced_approximate=True)
+    GroupFactory(amount=Decimal("3700000000"), approximate=False)
+    CommitmentUpdateFactory(progress=Decimal("3000"))
+    pages = {
+        "event": ('title="≈ USD 17,000,000,000">≈ USD 17 bn</span>',),
+        "group": ('title="USD 3,700,000,000">USD 3.7 bn</span>',),
+        "commitmentupdate": ('<td class="field-progress_display">3,000</td>',),
+    }
+    for model_name, expected in pages.items():
+        html = admin_client.get(reverse(f"admin:agreements_{model_name}_changelist")).content.decode()
+        for text in expected:
+            assert text in html, model_name
+        assert "17000000000.00" not in html and "3700000000.00" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("factory", "field"),
+    [
+        (AgreementFactory, "value_amount"),
+        (GroupFactory, "amount"),
+        (EventFactory, "announced_amount"),
+        (CommitmentFactory, "quantity"),
+        (CitationFactory, "claim_amount"),
+    ],
+)
+def test_the_database_refuses_a_negative_amount_the_form_would_refuse(factory, field):
+    record = factory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Agreement.objects.filter(pk=agreement.pk).update(value_amount=Decimal("-1"))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Group.objects.filter(pk=GroupFactory().pk).update(amount=Decimal("-1"))
+        type(record).objects.filter(pk=record.pk).update(**{field: Decimal("-1")})
 
 
 HEADER = "slug,title,kind,status,sector,signed_on,signed_on_precision,value_amount,value_currency,value_basis"

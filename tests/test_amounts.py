@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from agreements.admin_forms import currency_field_name
 from agreements.amounts import describe_amount, format_amount, parse_amount, short_amount
-from agreements.models import Agreement, Group
+from agreements.models import Agreement, Citation, Commitment, Event, EventClaim, Group, Sector
 from agreements.resources import AgreementResource
 from tests.factories import (
     AgreementFactory,
@@ -78,6 +79,16 @@ def test_amounts_are_shown_in_groups_and_in_words(value, grouped, said, short):
     assert format_amount(value) == grouped
     assert describe_amount(value, "USD") == said
     assert short_amount(value, "USD") == short
+
+
+def test_each_amount_field_finds_its_currency_or_has_none():
+    assert currency_field_name(Agreement, "value_amount") == "value_currency"
+    assert currency_field_name(Event, "announced_amount") == "announced_currency"
+    assert currency_field_name(Group, "amount") == "currency"
+    assert currency_field_name(EventClaim, "amount") == "currency"
+    assert currency_field_name(Citation, "claim_amount") == "claim_currency"
+    assert currency_field_name(Commitment, "quantity") is None
+    assert currency_field_name(Sector, "amount") is None
 
 
 @pytest.mark.django_db

@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import changelog
 from .admin_forms import AmountFieldsMixin
+from .amounts import format_amount
 from .models import Agreement, Commitment, CommitmentUpdate, EventClaim, StatusEntry, is_stale
 
 STATUS_HELP = gettext_lazy("Set by its latest timeline entry: add an entry to change it.")
@@ -336,7 +337,7 @@ class CommitmentUpdateForm(TimelineRowForm):
 class CommitmentUpdateAdmin(AmountFieldsMixin, TimelineRowAdmin):
     form = CommitmentUpdateForm
     agreement_path = "commitment__agreement_id"
-    list_display = ["commitment", "agreement", "date_display", "status", "progress", "source"]
+    list_display = ["commitment", "agreement", "date_display", "status", "progress_display", "source"]
     list_filter = ["status", "date_precision", "commitment__agreement__publication_state"]
     list_select_related = ["commitment__agreement", "source"]
     search_fields = [
@@ -350,6 +351,10 @@ class CommitmentUpdateAdmin(AmountFieldsMixin, TimelineRowAdmin):
     autocomplete_fields = ["source"]
     readonly_fields = ["commitment", "agreement"]
     fields = ["agreement", "commitment", "date", "date_precision", "status", "progress", "source", "note"]
+
+    @admin.display(description=gettext_lazy("progress"), ordering="progress")
+    def progress_display(self, obj):
+        return format_amount(obj.progress) if obj.progress is not None else None
 
     @admin.display(description=gettext_lazy("agreement"), ordering="commitment__agreement__title")
     def agreement(self, obj):

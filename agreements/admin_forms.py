@@ -9,6 +9,7 @@ by static/js/admin-amounts.js (a file: the CSP allows no inline script)."""
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.forms.boundfield import BoundField
 from django.utils.translation import gettext, gettext_lazy
@@ -23,7 +24,7 @@ def currency_field_name(model, amount_field):
         return None
     try:
         model._meta.get_field(name)
-    except models.FieldDoesNotExist:
+    except FieldDoesNotExist:
         return None
     return name
 

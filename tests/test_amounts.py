@@ -9,10 +9,19 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from agreements.admin_forms import currency_field_name
 from agreements.amounts import describe_amount, format_amount, parse_amount, short_amount
-from agreements.models import Agreement, Group
+from agreements.models import Agreement, Citation, Commitment, Event, EventClaim, Group, Sector
 from agreements.resources import AgreementResource
-from tests.factories import AgreementFactory, EventFactory, GroupFactory, SectorFactory
+from tests.factories import (
+    AgreementFactory,
+    CitationFactory,
+    CommitmentFactory,
+    CommitmentUpdateFactory,
+    EventFactory,
+    GroupFactory,
+    SectorFactory,
+)
 from tests.test_admin import agreement_post, form_data, form_errors
 
 ACCEPTED = [
@@ -70,6 +79,16 @@ def test_amounts_are_shown_in_groups_and_in_words(value, grouped, said, short):
     assert format_amount(value) == grouped
     assert describe_amount(value, "USD") == said
     assert short_amount(value, "USD") == short
+
+
+def test_each_amount_field_finds_its_currency_or_has_none():
+    assert currency_field_name(Agreement, "value_amount") == "value_currency"
+    assert currency_field_name(Event, "announced_amount") == "announced_currency"
+    assert currency_field_name(Group, "amount") == "currency"
+    assert currency_field_name(EventClaim, "amount") == "currency"
+    assert currency_field_name(Citation, "claim_amount") == "claim_currency"
+    assert currency_field_name(Commitment, "quantity") is None
+    assert currency_field_name(Sector, "amount") is None
 
 
 @pytest.mark.django_db
@@ -153,12 +172,37 @@ def test_group_event_and_inline_amounts_take_the_same_field(admin_client):
 
 
 @pytest.mark.django_db
-def test_the_database_refuses_a_negative_amount_the_form_would_refuse():
-    agreement = AgreementFactory(value_amount=Decimal("10"))
+def test_changelists_show_amounts_in_groups(admin_client):
+    EventFactory(announced_amount=Decimal("17000000000"), announced_approximate=True)
+    GroupFactory(amount=Decimal("3700000000"), approximate=False)
+    CommitmentUpdateFactory(progress=Decimal("3000"))
+    pages = {
+        "event": ('title="≈ USD 17,000,000,000">≈ USD 17 bn</span>',),
+        "group": ('title="USD 3,700,000,000">USD 3.7 bn</span>',),
+        "commitmentupdate": ('<td class="field-progress_display">3,000</td>',),
+    }
+    for model_name, expected in pages.items():
+        html = admin_client.get(reverse(f"admin:agreements_{model_name}_changelist")).content.decode()
+        for text in expected:
+            assert text in html, model_name
+        assert "17000000000.00" not in html and "3700000000.00" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("factory", "field"),
+    [
+        (AgreementFactory, "value_amount"),
+        (GroupFactory, "amount"),
+        (EventFactory, "announced_amount"),
+        (CommitmentFactory, "quantity"),
+        (CitationFactory, "claim_amount"),
+    ],
+)
+def test_the_database_refuses_a_negative_amount_the_form_would_refuse(factory, field):
+    record = factory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Agreement.objects.filter(pk=agreement.pk).update(value_amount=Decimal("-1"))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Group.objects.filter(pk=GroupFactory().pk).update(amount=Decimal("-1"))
+        type(record).objects.filter(pk=record.pk).update(**{field: Decimal("-1")})
 
 
 HEADER = "slug,title,kind,status,sector,signed_on,signed_on_precision,value_amount,value_currency,value_basis"

@@ -147,3 +147,9 @@ def test_a_large_register_gets_sizes_estimated_from_a_sample(client, monkeypatch
     real = len(body(client.get(reverse("exports:agreements-csv"))))
     estimate = sizes[reverse("exports:agreements-csv")].removeprefix("about ")
     assert abs(float(estimate.split()[0]) - float(filesizeformat(real).split()[0])) <= 0.5, (estimate, real)
+
+
+def test_the_sitemap_lists_the_downloads_page(client, db):
+    from django.conf import settings
+
+    assert f"<loc>{settings.SITE_URL}{DATA}</loc>" in client.get(reverse("agreements:sitemap")).content.decode()

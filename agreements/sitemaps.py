@@ -30,7 +30,13 @@ class StaticSitemap(SiteSitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["agreements:home", "agreements:agreement-list", "agreements:organization-list", "agreements:changes"]
+        return [
+            "agreements:home",
+            "agreements:agreement-list",
+            "agreements:organization-list",
+            "agreements:changes",
+            "agreements:data",
+        ]
 
     def location(self, item):
         return reverse(item)

@@ -658,8 +658,14 @@ def downloads(request):
     query = "" if errors else data.urlencode()
     context = {
         "exports": [
-            {"url": reverse(url_name) + (f"?{query}" if query else ""), "format": kind, "what": what, "size": size}
-            for url_name, kind, what, size in exports
+            {
+                "url": reverse(url_name) + (f"?{query}" if query else ""),
+                "format": kind,
+                "what": what,
+                "size": size,
+                "exact": exact,
+            }
+            for url_name, kind, what, size, exact in exports
         ],
         "last_update": last_update,
         "license": data_license(),

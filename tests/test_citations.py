@@ -86,7 +86,7 @@ def balanced(text):
     return depth == 0
 
 
-@pytest.mark.parametrize("title", [*MARKUP, LATEX_HOSTILE, "Null\x00and\nnew line"])
+@pytest.mark.parametrize("title", [*MARKUP, LATEX_HOSTILE, "Bell\x07and\nnew line"])
 def test_hostile_titles_stay_text_in_every_format(client, settings, title):
     settings.SITE_URL = "https://register.example.org"
     agreement = AgreementFactory(slug="hostile", title=title)
@@ -95,7 +95,7 @@ def test_hostile_titles_stay_text_in_every_format(client, settings, title):
     title_field = re.search(r"  title = \{\{(.*)\}\},\n", bib).group(1)
     for special in "%&#$_":
         assert re.search(rf"(?<!\\){re.escape(special)}", title_field) is None, (special, title_field)
-    assert "\x00" not in bib
+    assert "\x07" not in bib
     assert "\n" not in title_field  # a control character becomes a space: one line per field
     (item,) = json.loads(client.get(reverse("agreements:agreement-csl", args=[agreement.slug])).content)
     assert item["title"] == title

@@ -131,3 +131,25 @@ def test_the_page_costs_a_constant_number_of_queries(client, django_assert_max_n
     assert client.get(DATA).status_code == 200  # the sizes are measured once, then read from the cache
     with django_assert_max_num_queries(3):
         assert client.get(DATA, {"kind": "agreement"}).status_code == 200
+
+
+def test_a_large_register_gets_sizes_estimated_from_a_sample(client, monkeypatch, db):
+    """Past SAMPLE agreements the files are not made whole for the page: a sample, scaled, said "about"."""
+    monkeypatch.setattr("agreements.downloads.SAMPLE", 3)
+    for _ in range(9):
+        PartyFactory(agreement=AgreementFactory())
+    found = links(client.get(DATA).content.decode())
+    sizes = {url: size for url, _what, _kind, size in found}
+    assert sizes[reverse("exports:agreements-csv")].startswith("about ")
+    assert not sizes[reverse("exports:datapackage")].startswith("about ")
+    from django.template.defaultfilters import filesizeformat
+
+    real = len(body(client.get(reverse("exports:agreements-csv"))))
+    estimate = sizes[reverse("exports:agreements-csv")].removeprefix("about ")
+    assert abs(float(estimate.split()[0]) - float(filesizeformat(real).split()[0])) <= 0.5, (estimate, real)
+
+
+def test_the_sitemap_lists_the_downloads_page(client, db):
+    from django.conf import settings
+
+    assert f"<loc>{settings.SITE_URL}{DATA}</loc>" in client.get(reverse("agreements:sitemap")).content.decode()

@@ -16,7 +16,7 @@ other's commit and is refused.
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import router, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
@@ -31,6 +31,7 @@ from .models import (
     Organization,
     Party,
     Relation,
+    Revision,
     Source,
     StatusEntry,
 )
@@ -38,6 +39,7 @@ from .models import (
 # Changes that are not an editor's: moved by every save of a child row (agreements/caching.py).
 UNTRACKED = {"updated_at", "published_at"}
 ROWS = gettext_lazy("%(rows)s (%(action)s)")  # what happened to an inline row: "parties (added)"
+SUBMITTED = gettext_lazy("the record (a change now waiting for review)")
 
 
 def rows_of(model, lookup):
@@ -55,6 +57,16 @@ def commitment_updates(pk):
 
 commitment_updates.model = CommitmentUpdate
 
+
+def pending_revisions(pk):
+    """The record's revisions waiting for review (agreements/revisions.py), numbered as history rows are: a
+    colleague's change submitted for review moves the version too, so that saving a form opened before it (which
+    would replace that revision) is refused as any other colleague's change."""
+    return Revision.objects.filter(agreement_id=pk).annotate(history_id=F("id"))
+
+
+pending_revisions.model = Revision
+
 # What a record's version is made of: its own history first, then that of the rows edited with it.
 PARTS = {
     Agreement: [
@@ -65,6 +77,7 @@ PARTS = {
         rows_of(StatusEntry, "agreement_id"),
         rows_of(Citation, "agreement_id"),
         rows_of(Relation, "from_agreement_id"),
+        pending_revisions,
     ],
     Event: [rows_of(Event, "id"), rows_of(EventClaim, "event_id")],
     Group: [rows_of(Group, "id")],
@@ -98,7 +111,10 @@ def changed_fields(row):
 
 
 def who(row):
-    user = row.history_user
+    return person(row.history_user)
+
+
+def person(user):
     if user is None:
         return gettext("an import or a script")
     return user.get_full_name() or user.get_username()
@@ -109,6 +125,12 @@ def changes_since(model, pk, opened):
     then "parties (added)"-style notes for its rows. Empty when nothing changed but history rows were written."""
     found = {}
     for part, since in zip(PARTS[model], opened, strict=True):
+        if part is pending_revisions:
+            for revision in part(pk).filter(history_id__gt=since).select_related("created_by"):
+                items = found.setdefault(person(revision.created_by), [])
+                if str(SUBMITTED) not in items:
+                    items.append(str(SUBMITTED))
+            continue
         rows = list(part(pk).filter(history_id__gt=since).select_related("history_user").order_by("history_id"))
         for index, row in enumerate(rows):
             if row.history_type in "+-" and part.model is not model:

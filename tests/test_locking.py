@@ -25,6 +25,7 @@ from tests.factories import (
     SourceFactory,
 )
 from tests.test_admin import form_data, form_errors
+from tests.test_workflow import staff_in
 
 PASSWORD = "a long and good password"
 
@@ -285,3 +286,38 @@ def test_two_saves_racing_from_the_same_version_cannot_both_pass(server_env, ser
         assert "Not saved: this record changed after you opened it" in html.unescape(refused.text)
         winner = statuses.index(302)
         assert f"Renamed by editor {winner}" in editors[0].get(url).text
+
+
+def test_a_colleagues_change_waiting_for_review_counts(db, django_capture_on_commit_callbacks):
+    """Two editors open a published record; the first one's save becomes a pending revision (the live record is
+    unchanged). The second one's save, from the version both opened, would replace that revision: it is refused
+    naming the colleague, and goes through once saved again from the form shown."""
+    from agreements.models import Revision
+
+    agreement = AgreementFactory(title="Locomotive supply", summary="Old summary.")
+    url = change_url(agreement)
+    clients = {}
+    for name in ("erin", "frank"):
+        user = staff_in("editors", name)
+        user.first_name = name.title()
+        user.save()
+        clients[name] = Client()
+        clients[name].force_login(user)
+    erins, franks = opened(clients["erin"], url), opened(clients["frank"], url)
+
+    erins["summary"] = "Erin's summary."
+    with django_capture_on_commit_callbacks(execute=True):
+        assert clients["erin"].post(url, erins).status_code == 302
+    assert Revision.objects.open().filter(agreement=agreement).count() == 1
+    agreement.refresh_from_db()
+    assert agreement.summary == "Old summary."  # waiting for review, not live
+
+    franks["title"] = "Frank's title"
+    response = clients["frank"].post(url, franks)
+    assert response.status_code == 200
+    assert "Erin changed the record (a change now waiting for review)" in form_errors(response)
+    assert Revision.objects.open().get(agreement=agreement).created_by.username == "erin"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert clients["frank"].post(url, form_data(response)).status_code == 302
+    assert Revision.objects.open().get(agreement=agreement).created_by.username == "frank"

@@ -25,6 +25,11 @@ POISONS = {
 ABSOLUTE = re.compile(r"https?://[^\s\"'<>,;]+")
 # Addresses that are not the site's: namespaces, schemas, and the sources and registries the data cites.
 ELSEWHERE = (
+    # The data's licence, stated by its own site (agreements/licence.py).
+    "https://creativecommons.org/licenses/",
+    "https://creativecommons.org/publicdomain/",
+    "https://opendatacommons.org/licenses/",
+    "https://spdx.org/licenses/",
     "http://www.w3.org/",
     "http://www.sitemaps.org/",
     "https://example.org/",

@@ -251,3 +251,14 @@ def test_a_bulk_load_changes_the_version(db):
     call_command("generate_register", agreements=20, seed=1, verbosity=0)
     assert RegisterVersion.objects.get().token != before
     assert Agreement.objects.exists()
+
+
+def test_a_page_on_another_origin_may_read_the_etag(client, deal):
+    response = client.get("/api/v1/agreements/", headers={"origin": "https://newsroom.example"})
+    exposed = {name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")}
+    assert "etag" in exposed
+    again = client.get(
+        "/api/v1/agreements/", headers={"origin": "https://newsroom.example", "if-none-match": response["ETag"]}
+    )
+    assert again.status_code == 304
+    assert again["Access-Control-Allow-Origin"] == "*"

@@ -3,7 +3,7 @@
 A public answer (an API list or record, an export, a feed) depends on the register's rows, the request (its
 path, its query, the active language) and the day (`stale` and `overdue` move with it), and on settings fixed
 at start-up (SITE_URL, the stale threshold). The register's rows are summed up by its version
-(`RegisterVersion`: one row that every save or delete replaces, agreements/caching.py), so
+(a table of one row that every save or delete replaces, agreements/caching.py), so
 
     ETag = W/"hash(version, day, language, settings, path, query with its keys sorted)"
 
@@ -23,9 +23,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Value
-from django.db.models.functions import Greatest
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -34,29 +32,47 @@ from django.utils.translation import get_language
 CACHE_CONTROL = "public, max-age=60"
 
 
+TABLE = "agreements_register_version"
+
+
+def create_table(connection):
+    """The version's table and its one row. The database's own, like the tally (agreements/tally.py): no Django
+    model, so no dump, fixture or backup carries it, and a restore, like any load, makes a new version."""
+    timestamp = "timestamp with time zone" if connection.vendor == "postgresql" else "datetime"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {TABLE} (id smallint NOT NULL PRIMARY KEY CHECK (id = 1), "
+            f"token varchar(32) NOT NULL, changed_at {timestamp} NOT NULL)"
+        )
+    bump(connection.alias)
+
+
 def bump(using=DEFAULT_DB_ALIAS):
     """A new version of the register: a new token, and the moment (never earlier than the last one)."""
-    from .models import RegisterVersion
-
-    token = uuid.uuid4().hex
-    now = timezone.now()
-    versions = RegisterVersion.objects.using(using).filter(pk=1)
-    if not versions.update(token=token, changed_at=Greatest("changed_at", Value(now))):
-        # The row is gone (a test's flush, a database emptied by hand): make it again.
-        RegisterVersion.objects.using(using).bulk_create(
-            [RegisterVersion(pk=1, token=token, changed_at=now)], ignore_conflicts=True
+    connection = connections[using]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    later = "GREATEST" if connection.vendor == "postgresql" else "max"
+    with connection.cursor() as cursor:
+        # One statement: the row made if it is missing (a database emptied by hand), else replaced.
+        cursor.execute(
+            f"INSERT INTO {TABLE} (id, token, changed_at) VALUES (1, %s, %s) ON CONFLICT (id) DO UPDATE SET "  # noqa: S608
+            f"token = excluded.token, changed_at = {later}({TABLE}.changed_at, excluded.changed_at)",
+            [uuid.uuid4().hex, now],
         )
 
 
 def read(using=DEFAULT_DB_ALIAS):
     """(token, changed_at) of the register now: one read of one row by its primary key."""
-    from .models import RegisterVersion
+    from .tally import as_datetime
 
-    row = next(iter(RegisterVersion.objects.using(using).filter(pk=1).values_list("token", "changed_at")), None)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token, changed_at FROM {TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
     if row is None:
         bump(using)
-        row = next(iter(RegisterVersion.objects.using(using).filter(pk=1).values_list("token", "changed_at")))
-    return row
+        return read(using)
+    return row[0], as_datetime(row[1])
 
 
 def normalized_query(request):

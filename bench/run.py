@@ -121,6 +121,10 @@ def build_database(target):
             return None
         for path in BENCH.glob(f"{target.path.name}*"):
             path.unlink()
+    elif not FRESH_DB and postgres_marker() == generation_marker(target):
+        print(f"Reusing {POSTGRES_URL}: BENCH_FRESH_DB=1 makes it anew")
+        manage(target, "migrate", "--no-input", "--verbosity", "0")
+        return None
     else:
         recreate_postgres_database()
     manage(target, "migrate", "--no-input", "--verbosity", "0")
@@ -129,18 +133,46 @@ def build_database(target):
     took = time.monotonic() - started
     if target.engine == "sqlite":
         target.marker.write_text(generation_marker(target))
+    else:
+        set_postgres_marker(generation_marker(target))
     return took
+
+
+def postgres_admin():
+    """The benchmark database's name, and a URL of the server's `postgres` database to manage it from."""
+    parts = urlsplit(POSTGRES_URL)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"BENCH_POSTGRES_URL must name a plain database, not {name!r}")
+    return name, parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+
+
+def postgres_marker():
+    """What a finished generation wrote on the database (its comment, like the SQLite files' marker), or None."""
+    import psycopg
+
+    name, admin = postgres_admin()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+    return row[0] if row else None
+
+
+def set_postgres_marker(text):
+    import psycopg
+    from psycopg import sql
+
+    name, admin = postgres_admin()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(text)))
 
 
 def recreate_postgres_database():
     """Drop and create the benchmark database (never the one DATABASE_URL names for the project)."""
     import psycopg
 
-    parts = urlsplit(POSTGRES_URL)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"BENCH_POSTGRES_URL must name a plain database, not {name!r}")
-    admin = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    name, admin = postgres_admin()
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')

@@ -282,8 +282,9 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
-# So that a page calling the API from another origin can pace itself.
-CORS_EXPOSE_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]
+# So that a page calling the API from another origin can pace itself, and send its copy's ETag back
+# (Last-Modified is readable without being listed).
+CORS_EXPOSE_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "ETag"]
 
 # Content-Security-Policy (django-csp 4): nothing inline unless it carries this request's nonce
 # (`{{ request.csp_nonce }}`); the nonce is in the header only on answers whose template used it.

@@ -923,22 +923,3 @@ class Relation(models.Model):
         return (self.from_agreement.slug, self.to_agreement.slug, self.kind)
 
     natural_key.dependencies = ["agreements.agreement"]
-
-
-class RegisterVersion(models.Model):
-    """The register's version, one row: a token replaced, and the moment it was, by every save or delete of
-    anything a public answer shows (agreements/caching.py's signals, in the saving transaction and again at
-    its commit). The validators of every public answer (agreements/validators.py) derive from it, so a
-    conditional GET is answered from this row alone, in any process, with or without a shared cache. A token,
-    not a counter: a register restored from a backup, or emptied and refilled, never repeats an old one."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    token = models.CharField(max_length=32)
-    changed_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "register version"
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="register_version_single_row")]
-
-    def __str__(self):
-        return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

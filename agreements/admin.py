@@ -19,8 +19,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import languages
 from .admin_followup import (
     STATUS_HELP,
     CommitmentUpdateInline,
@@ -39,6 +41,7 @@ from .models import (
     Event,
     Group,
     Organization,
+    OrganizationAlias,
     Party,
     PublicationState,
     Relation,
@@ -164,7 +167,9 @@ class PartyInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
-class CommitmentInline(admin.TabularInline):
+class CommitmentInline(TranslationStackedInline):
+    """Stacked: its description and unit in three languages would not fit a row at 1280 px."""
+
     model = Commitment
     form = MilestoneStatusForm
     extra = 0
@@ -200,7 +205,7 @@ class RelationInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class AgreementAdmin(TranslationAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
     form = AgreementAdminForm
 
     def get_queryset(self, request):
@@ -243,11 +248,12 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         "value_basis",
     ]
     search_fields = [
-        "title",
+        *languages.every_column("title")[1:],
         "slug",
-        "summary",
-        "parties__organization__name",
+        *languages.every_column("summary")[1:],
+        *(f"parties__organization__{name}" for name in languages.every_column("name")[1:]),
         "parties__organization__short_name",
+        "parties__organization__aliases__name",
     ]
     # The sector comes in one more query (get_queryset), not in a join: joined, SQLite went through the
     # dozen sectors first and sorted every agreement (3.5 s a page at 1,000,000), where it otherwise reads
@@ -339,12 +345,19 @@ class AgreementAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class OrganizationAliasInline(admin.TabularInline):
+    model = OrganizationAlias
+    extra = 0
+    autocomplete_fields = ["source"]
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(TranslationAdmin):
     formfield_overrides = URL_FIELDS
+    inlines = [OrganizationAliasInline]
     list_display = ["name", "short_name", "country", "org_type", "wikidata_qid"]
     list_filter = ["country", "org_type"]
-    search_fields = ["name", "short_name", "slug", "wikidata_qid"]
+    search_fields = [*languages.every_column("name")[1:], "short_name", "aliases__name", "slug", "wikidata_qid"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -359,10 +372,10 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(TranslationAdmin):
     inlines = [EventClaimInline]
     list_display = ["name", "starts_on", "ends_on", "place", "announced_documents", "announced_display"]
-    search_fields = ["name", "slug", "place"]
+    search_fields = [*languages.every_column("name")[1:], "slug", *languages.every_column("place")[1:]]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["announced_source"]
     date_hierarchy = "starts_on"
@@ -375,11 +388,11 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(TranslationAdmin):
     list_display = ["name", "event", "amount_display", "basis"]
     list_filter = ["basis", "event"]
     list_select_related = ["event"]
-    search_fields = ["name", "slug"]
+    search_fields = [*languages.every_column("name")[1:], "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["event", "source"]
 
@@ -389,7 +402,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(TranslationAdmin):
     list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
+    search_fields = [*languages.every_column("name")[1:], "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -60,6 +60,10 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or ADMIN_URL.strip("
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 
 INSTALLED_APPS = [
+    # First: the register's loaddata over modeltranslation's (kzdeals/commands/apps.py).
+    "kzdeals.commands",
+    # Before the admin: its TranslationAdmin and its loaddata (which agreements' own loaddata extends).
+    "modeltranslation",
     "kzdeals.admin.AdminConfig",  # django.contrib.admin on the site of kzdeals/admin.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -100,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The language of an API answer: `lang` or Accept-Language (agreements/api/language.py).
+    "agreements.api.language.APILanguageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -164,6 +170,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")]
+# Content (agreements/translation.py): English is the original column every SQL reads; a missing
+# translation falls back kk -> ru -> en and ru -> en.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en",), "kk": ("ru", "en"), "ru": ("en",)}
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English title or name
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -244,6 +256,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `lang` on every operation, defined once (agreements/api/language.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agreements.api.language.document_lang",
+    ],
     # Kind/RelationKind and Status/MilestoneStatus share field names: name each enum after its model choice.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "agreements.models.Kind",

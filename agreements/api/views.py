@@ -19,6 +19,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from agreements import languages
 from agreements.filters import MAX_AMOUNT, AgreementFilterSet, ChangeFilterSet
 from agreements.models import (
     Agreement,
@@ -92,7 +93,14 @@ AGREEMENT_PARAMETERS = [
 ]
 
 
-DETAIL_OWN = ("id", "summary", "places", "entry_into_force_on", "expires_on", "updated_at")
+DETAIL_OWN = (
+    "id",
+    *languages.every_column("summary"),
+    *languages.every_column("places"),
+    "entry_into_force_on",
+    "expires_on",
+    "updated_at",
+)
 
 
 def iso_date(value):
@@ -106,7 +114,12 @@ def relations(this_end, other_end, pk):
     return (
         Relation.objects.filter(**{f"{this_end}_id": pk, f"{other_end}__publication_state": published})
         .select_related(other_end)
-        .only("kind", this_end, f"{other_end}__slug", f"{other_end}__title")
+        .only(
+            "kind",
+            this_end,
+            f"{other_end}__slug",
+            *(f"{other_end}__{name}" for name in languages.every_column("title")),
+        )
     )
 
 
@@ -235,8 +248,8 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         return Response(
             {
                 **rows[0],
-                "summary": own["summary"],
-                "places": Agreement(places=own["places"]).place_list,
+                "summary": languages.pick(own, "summary"),
+                "places": Agreement(places=languages.pick(own, "places")).place_list,
                 "entry_into_force_on": iso_date(own["entry_into_force_on"]),
                 "expires_on": iso_date(own["expires_on"]),
                 "relations": serializers.RelationSerializer(links, many=True, context={"request": request}).data,
@@ -331,7 +344,7 @@ class ChangeViewSet(PublicListViewSet):
     queryset = (
         PublishedVersion.objects.changes()
         .select_related("agreement")
-        .only("at", "changes", "agreement__slug", "agreement__title")
+        .only("at", "changes", "agreement__slug", *(f"agreement__{name}" for name in languages.every_column("title")))
     )
     serializer_class = serializers.ChangeSerializer
     filter_backends = [QueryFilterBackend]

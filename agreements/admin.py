@@ -22,7 +22,7 @@ from import_export.formats import base_formats
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import languages
+from . import content_language
 from .admin_followup import (
     STATUS_HELP,
     CommitmentUpdateInline,
@@ -248,10 +248,10 @@ class AgreementAdmin(TranslationAdmin, ImportExportModelAdmin, SimpleHistoryAdmi
         "value_basis",
     ]
     search_fields = [
-        *languages.every_column("title")[1:],
+        *content_language.every_column("title")[1:],
         "slug",
-        *languages.every_column("summary")[1:],
-        *(f"parties__organization__{name}" for name in languages.every_column("name")[1:]),
+        *content_language.every_column("summary")[1:],
+        *(f"parties__organization__{name}" for name in content_language.every_column("name")[1:]),
         "parties__organization__short_name",
         "parties__organization__aliases__name",
     ]
@@ -357,7 +357,7 @@ class OrganizationAdmin(TranslationAdmin):
     inlines = [OrganizationAliasInline]
     list_display = ["name", "short_name", "country", "org_type", "wikidata_qid"]
     list_filter = ["country", "org_type"]
-    search_fields = [*languages.every_column("name")[1:], "short_name", "aliases__name", "slug", "wikidata_qid"]
+    search_fields = [*content_language.every_column("name")[1:], "short_name", "aliases__name", "slug", "wikidata_qid"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -375,7 +375,7 @@ class SourceAdmin(admin.ModelAdmin):
 class EventAdmin(TranslationAdmin):
     inlines = [EventClaimInline]
     list_display = ["name", "starts_on", "ends_on", "place", "announced_documents", "announced_display"]
-    search_fields = [*languages.every_column("name")[1:], "slug", *languages.every_column("place")[1:]]
+    search_fields = [*content_language.every_column("name")[1:], "slug", *content_language.every_column("place")[1:]]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["announced_source"]
     date_hierarchy = "starts_on"
@@ -392,7 +392,7 @@ class GroupAdmin(TranslationAdmin):
     list_display = ["name", "event", "amount_display", "basis"]
     list_filter = ["basis", "event"]
     list_select_related = ["event"]
-    search_fields = [*languages.every_column("name")[1:], "slug"]
+    search_fields = [*content_language.every_column("name")[1:], "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["event", "source"]
 
@@ -404,5 +404,5 @@ class GroupAdmin(TranslationAdmin):
 @admin.register(Sector)
 class SectorAdmin(TranslationAdmin):
     list_display = ["name", "slug"]
-    search_fields = [*languages.every_column("name")[1:], "slug"]
+    search_fields = [*content_language.every_column("name")[1:], "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -21,7 +21,7 @@ from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone, translation
 
-from .languages import DEFAULT as DEFAULT_LANGUAGE
+from .content_language import DEFAULT as DEFAULT_LANGUAGE
 from .models import (
     Agreement,
     Citation,

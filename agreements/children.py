@@ -32,7 +32,7 @@ from functools import cache
 from django.db import connections
 from rest_framework import serializers
 
-from . import languages
+from . import content_language
 from .models import Agreement
 from .translation import translated_fields
 
@@ -138,7 +138,7 @@ class Level:
 @dataclass
 class Compiler:
     dialect: type
-    language: str = languages.DEFAULT  # a translated column is written as shown in this language
+    language: str = content_language.DEFAULT  # a translated column is written as shown in this language
     aliases: int = 0
     levels: list = field(default_factory=list)  # every child table, at any depth
     shown: dict = field(default_factory=dict)  # shared table: (columns read, [agreement-id SELECTs])
@@ -208,9 +208,9 @@ class Compiler:
         self.read(alias, model_field)
         column = f"{alias}.{model_field.column}"
         if model_field.name in translated_fields(model):
-            for code in languages.OTHERS:
+            for code in content_language.OTHERS:
                 self.read(alias, model._meta.get_field(f"{model_field.name}_{code}"))
-            column = languages.sql(column, self.language)
+            column = content_language.sql(column, self.language)
         return self.dialect.value(column, KINDS.get(model_field.get_internal_type(), "text"))
 
     def follow(self, model, alias, path, joins, level):
@@ -281,21 +281,21 @@ def compile_arrays(vendor):
         for name, child in AgreementSerializer().fields.items()
         if isinstance(child, serializers.ListSerializer)
     ]
-    compilers = {code: Compiler(DIALECTS[vendor], code) for code in languages.CODES}
+    compilers = {code: Compiler(DIALECTS[vendor], code) for code in content_language.CODES}
     written = {
         code: {name: compiler.array(child, Agreement, OUTER, None, nested=False) for name, child in fields}
         for code, compiler in compilers.items()
     }
-    english = written[languages.DEFAULT]
+    english = written[content_language.DEFAULT]
     arrays, by_language = {}, {}
     for name, _ in fields:
         arrays[name] = english[name]
-        by_language[name] = dict.fromkeys(languages.CODES, name)
-        for code in languages.OTHERS:
+        by_language[name] = dict.fromkeys(content_language.CODES, name)
+        for code in content_language.OTHERS:
             if written[code][name] != english[name]:
                 arrays[f"{name}_{code}"] = written[code][name]
                 by_language[name][code] = f"{name}_{code}"
-    compiler = compilers[languages.DEFAULT]
+    compiler = compilers[content_language.DEFAULT]
     shown = {table: (tuple(sorted(columns)), tuple(paths)) for table, (columns, paths) in compiler.shown.items()}
     return Compiled(arrays, tuple(compiler.levels), shown, by_language)
 
@@ -304,7 +304,7 @@ def columns():
     return tuple(compile_arrays("sqlite").arrays)
 
 
-def page_arrays(vendor, language=languages.DEFAULT):
+def page_arrays(vendor, language=content_language.DEFAULT):
     """{array name: (its column, its SQL)} in `language`, as the page's statement (run with parameters)
     embeds them."""
     compiled = compile_arrays(vendor)

@@ -19,7 +19,7 @@ none (its search document is GIN-indexed); there, every function here does nothi
 
 from django.db.models.expressions import RawSQL
 
-from .languages import OTHERS
+from .content_language import OTHERS
 
 TABLE = "agreements_search"
 

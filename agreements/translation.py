@@ -9,7 +9,7 @@ Kazakh column (`title_en`, `title_ru`, `title_kk`), and the rules that keep the 
 - Lookups and ordering stay on the original column in every language: modeltranslation's managers would
   rewrite `order_by("title")` to `title_ru` (mostly empty, and none of the register's indexes), so the
   managers are restored to the register's own (`_keep_managers`). Slugs are the register's lookups; what
-  a reader sees is chosen by `agreements.languages`. For the same reason the indexes on `title` are not
+  a reader sees is chosen by `agreements.content_language`. For the same reason the indexes on `title` are not
   copied per language.
 - The history (django-simple-history) of a translated model records every language: its historical model
   was made before the translation columns existed, so they are added to it here, and its original column

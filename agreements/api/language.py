@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 
-from agreements import languages
+from agreements import content_language
 
 from .errors import INVALID_QUERY
 
@@ -21,15 +21,15 @@ def requested(request):
     """The answer's language, or None for a `lang` that is not one of the register's."""
     values = request.GET.getlist(PARAMETER)
     if values:
-        return languages.normalize(values[-1]) if values[-1] in languages.CODES else None
+        return content_language.normalize(values[-1]) if values[-1] in content_language.CODES else None
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
     for code, _ in translation.trans_real.parse_accept_lang_header(header):
         if code == "*":
             break
-        language = languages.normalize(code)
+        language = content_language.normalize(code)
         if language:
             return language
-    return languages.DEFAULT
+    return content_language.DEFAULT
 
 
 class APILanguageMiddleware:
@@ -41,9 +41,9 @@ class APILanguageMiddleware:
             return self.get_response(request)
         language = requested(request)
         if language is None:
-            message = gettext("Use one of: %(codes)s.") % {"codes": ", ".join(languages.CODES)}
+            message = gettext("Use one of: %(codes)s.") % {"codes": ", ".join(content_language.CODES)}
             response = JsonResponse({"detail": gettext(INVALID_QUERY), "errors": {PARAMETER: [message]}}, status=400)
-            language = languages.DEFAULT
+            language = content_language.DEFAULT
         else:
             with translation.override(language):
                 response = self.get_response(request)
@@ -61,7 +61,7 @@ def document_lang(result, generator, request, public):
         "required": False,
         "description": "The language of names and texts: en, ru or kk (else Accept-Language, else en). A "
         "text not yet translated falls back (kk to ru to en, ru to en); an unknown value is a 400.",
-        "schema": {"type": "string", "enum": list(languages.CODES)},
+        "schema": {"type": "string", "enum": list(content_language.CODES)},
     }
     for path in result.get("paths", {}).values():
         for method, operation in path.items():

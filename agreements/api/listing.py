@@ -21,7 +21,7 @@ import orjson
 from django.db import connections
 from django.urls import reverse
 
-from agreements import languages, links
+from agreements import content_language, links
 from agreements.children import page_arrays
 from agreements.models import (
     Kind,
@@ -59,17 +59,19 @@ COLUMNS = [
     "g.basis",
     "agreements_agreement.last_verified_on",
 ]
-# Translated (agreements/translation.py): written as shown in the page's language (languages.sql).
+# Translated (agreements/translation.py): written as shown in the page's language (content_language.sql).
 TRANSLATED = frozenset({"agreements_agreement.title", "s.name", "e.name", "g.name"})
 NON_BINDING = frozenset(Kind.non_binding())
 READ_TIME = CommitmentSerializer.Meta.read_time
 PUBLISHED = PublicationState.PUBLISHED.value
 
 
-def rows_statement(vendor, count, language=languages.DEFAULT):
+def rows_statement(vendor, count, language=content_language.DEFAULT):
     """The page's rows, by id (`count` of them), with their children as JSON text, in `language`. Written
     from the constants above: the ids are bound parameters, nothing else varies."""
-    columns = ", ".join(languages.sql(column, language) if column in TRANSLATED else column for column in COLUMNS)
+    columns = ", ".join(
+        content_language.sql(column, language) if column in TRANSLATED else column for column in COLUMNS
+    )
     # Each agreement's arrays as agreements/children.py keeps them (in the language's own columns);
     # computed here only for one without its row (COALESCE evaluates the subquery only then).
     arrays = ", ".join(f"COALESCE(ch.{column}, ({sql}))" for column, sql in page_arrays(vendor, language).values())
@@ -101,7 +103,7 @@ def page_rows(ids, using="default"):
         return []
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(rows_statement(connection.vendor, len(ids), languages.active()), list(ids))
+        cursor.execute(rows_statement(connection.vendor, len(ids), content_language.active()), list(ids))
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
     # Every agreement's address differs only in its slug (letters, digits, - and _: nothing to quote).
     marker = "--slug--"

@@ -19,7 +19,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from agreements import languages
+from agreements import content_language
 from agreements.filters import MAX_AMOUNT, AgreementFilterSet, ChangeFilterSet
 from agreements.models import (
     Agreement,
@@ -95,8 +95,8 @@ AGREEMENT_PARAMETERS = [
 
 DETAIL_OWN = (
     "id",
-    *languages.every_column("summary"),
-    *languages.every_column("places"),
+    *content_language.every_column("summary"),
+    *content_language.every_column("places"),
     "entry_into_force_on",
     "expires_on",
     "updated_at",
@@ -118,7 +118,7 @@ def relations(this_end, other_end, pk):
             "kind",
             this_end,
             f"{other_end}__slug",
-            *(f"{other_end}__{name}" for name in languages.every_column("title")),
+            *(f"{other_end}__{name}" for name in content_language.every_column("title")),
         )
     )
 
@@ -248,8 +248,8 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         return Response(
             {
                 **rows[0],
-                "summary": languages.pick(own, "summary"),
-                "places": Agreement(places=languages.pick(own, "places")).place_list,
+                "summary": content_language.pick(own, "summary"),
+                "places": Agreement(places=content_language.pick(own, "places")).place_list,
                 "entry_into_force_on": iso_date(own["entry_into_force_on"]),
                 "expires_on": iso_date(own["expires_on"]),
                 "relations": serializers.RelationSerializer(links, many=True, context={"request": request}).data,
@@ -344,7 +344,12 @@ class ChangeViewSet(PublicListViewSet):
     queryset = (
         PublishedVersion.objects.changes()
         .select_related("agreement")
-        .only("at", "changes", "agreement__slug", *(f"agreement__{name}" for name in languages.every_column("title")))
+        .only(
+            "at",
+            "changes",
+            "agreement__slug",
+            *(f"agreement__{name}" for name in content_language.every_column("title")),
+        )
     )
     serializer_class = serializers.ChangeSerializer
     filter_backends = [QueryFilterBackend]

@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from agreements import languages
+from agreements import content_language
 
 register = template.Library()
 
@@ -20,10 +20,10 @@ def content(context, instance, field):
     value = getattr(instance, field, "")
     if value in (None, ""):
         return ""
-    if not hasattr(instance, f"{field}_{languages.DEFAULT}"):  # not a translated field
+    if not hasattr(instance, f"{field}_{content_language.DEFAULT}"):  # not a translated field
         return value
-    page = languages.active()
-    shown = languages.shown_language(instance, field, page)
+    page = content_language.active()
+    shown = content_language.shown_language(instance, field, page)
     if shown == page:
         return value
     # The render's first state, which an included template (whose own state is isolated) shares.
@@ -44,8 +44,8 @@ def untranslated_notice(context):
 @register.simple_tag(takes_context=True)
 def lang_of(context, instance, field):
     """` lang="en"` for an element whose text is `instance.<field>` shown as a fallback, else nothing."""
-    page = languages.active()
-    shown = languages.shown_language(instance, field, page)
+    page = content_language.active()
+    shown = content_language.shown_language(instance, field, page)
     if shown == page or not getattr(instance, field, ""):
         return ""
     context.render_context.dicts[0][FLAG] = True

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from agreements import children, languages
+from agreements import children, content_language
 from agreements.models import Agreement, Commitment, Organization, OrganizationAlias, Sector
 from agreements.search import search_agreements
 
@@ -43,14 +43,14 @@ def test_fallbacks_kk_to_ru_to_en_and_ru_to_en(register):
     organization = Organization.objects.get(slug="air-astana")  # Russian name, no Kazakh one (FACTS.md)
     with translation.override("kk"):
         assert organization.name == "«Эйр Астана»"
-        assert languages.shown_language(organization, "name") == "ru"
+        assert content_language.shown_language(organization, "name") == "ru"
     with translation.override("ru"):
         assert organization.name == "«Эйр Астана»"
     assert organization.name == "Air Astana JSC"
     wabtec = Organization.objects.get(slug="wabtec")  # no translation at all
     with translation.override("kk"):
         assert wabtec.name == "Wabtec Corporation"
-        assert languages.shown_language(wabtec, "name") == "en"
+        assert content_language.shown_language(wabtec, "name") == "en"
 
 
 def test_ordering_and_lookups_stay_on_the_english_column(register):

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
-from django.utils import timezone
+from django.utils import timezone, translation
 
 VERSION_KEY = "kzdeals:register-version"
 
@@ -39,7 +39,11 @@ def bump_register_version():
 
 def answer_key(*parts):
     """A key for an answer kept with the version it was computed under (api/conditional.py): the key
-    itself leaves the version out, so one read fetches both."""
+    itself leaves the version out, so one read fetches both.
+
+    Every key carries the active language: an answer computed in one language (its words, its names)
+    is never served in another."""
+    parts = (translation.get_language() or settings.LANGUAGE_CODE, *parts)
     digest = hashlib.blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=16).hexdigest()
     return f"kzdeals:answer:{digest}"
 

@@ -11,7 +11,13 @@ PUBLISHED = Value(PublicationState.PUBLISHED)
 
 
 class SiteSitemap(Sitemap):
-    """Locations on SITE_URL: Django's view hands every section the request's scheme and Host."""
+    """Locations on SITE_URL: Django's view hands every section the request's scheme and Host.
+
+    Each page once per language, each with its alternates in the others and `x-default` (English)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
 
     def get_protocol(self, protocol=None):
         return links.site_scheme_and_host()[0]

@@ -2,6 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import feeds, views
+from .languages import one_address
 from .sitemaps import SITEMAPS
 
 app_name = "agreements"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("feeds/agreements/", feeds.LatestAgreementsFeed(), name="feed"),
     path("changes/", views.changes, name="changes"),
     path("feeds/changes/", feeds.ChangesFeed(), name="changes-feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("robots.txt", views.robots_txt, name="robots"),
+    # One address in every language: the sitemap lists each page in each language.
+    path("sitemap.xml", one_address(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", one_address(views.robots_txt), name="robots"),
 ]

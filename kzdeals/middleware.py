@@ -1,10 +1,16 @@
-"""Site-wide middleware: one log line per request, and the security headers of every answer."""
+"""Site-wide middleware: one log line per request, the security headers of every answer, and the
+language of each answer."""
 
+import functools
 import logging
 import time
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
+from django.urls import LocalePrefixPattern, get_resolver
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.log import log_message
 
 logger = logging.getLogger("kzdeals.requests")
@@ -64,4 +70,39 @@ class SecurityHeadersMiddleware(SecurityMiddleware):
         if "Cross-Origin-Resource-Policy" not in response:
             policy = "cross-origin" if request.path_info.startswith(API_PREFIX) else "same-origin"
             response["Cross-Origin-Resource-Policy"] = policy
+        return response
+
+
+@functools.cache
+def one_address_patterns(urlconf):
+    """The root URLconf's patterns outside `i18n_patterns` (the admin, the API, /healthz)."""
+    patterns = get_resolver(urlconf).url_patterns
+    return [pattern for pattern in patterns if not isinstance(pattern.pattern, LocalePrefixPattern)]
+
+
+class AddressOrBrowserLocaleMiddleware(LocaleMiddleware):
+    """The public pages' language is their address's (`/ru/...`, `/kk/...`, none for English), whatever
+    the browser asks; the admin and the API, which have one address, follow the browser's language
+    (Accept-Language) and say that their answer varies with it.
+
+    Django's LocaleMiddleware, with `prefix_default_language=False`, gives every unprefixed address the
+    default language, the admin's and the API's included.
+    """
+
+    def has_one_address(self, request):
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        path = request.path_info.removeprefix("/")
+        return any(pattern.pattern.match(path) for pattern in one_address_patterns(urlconf))
+
+    def process_request(self, request):
+        if self.has_one_address(request):
+            translation.activate(translation.get_language_from_request(request))
+            request.LANGUAGE_CODE = translation.get_language()
+        else:
+            super().process_request(request)
+
+    def process_response(self, request, response):
+        if self.has_one_address(request):
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

@@ -99,6 +99,9 @@ MIDDLEWARE = [
     # Inside CORS, so a 429 carries its headers too; before anything else that answers an API request.
     "agreements.api.throttling.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the address (/ru/..., /kk/...; none is English) on the public pages; elsewhere (the
+    # API, the admin) from the browser's Accept-Language.
+    "kzdeals.middleware.AddressOrBrowserLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -170,7 +174,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Each named in its own language: the switcher offers them to readers of that language.
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")]
+# The project's catalogues (.po committed, .mo built by `make` with compilemessages).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kazakh formats (Django ships none) and the register's own date formats in every language.
+FORMAT_MODULE_PATH = ["kzdeals.formats"]
 # Content (agreements/translation.py): English is the original column every SQL reads; a missing
 # translation falls back kk -> ru -> en and ru -> en.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"

@@ -21,7 +21,6 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 
-from agreements import content_language
 from agreements.caching import VERSION_KEY, answer_key, cache_timeout, register_version
 from agreements.models import followup
 
@@ -49,8 +48,7 @@ class ConditionalGetMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if cache_timeout() and request.method in ("GET", "HEAD"):
-            # Per language: the same address answers each language its own (api/language.py).
-            key = answer_key("api", followup.today().isoformat(), content_language.active(), request.get_full_path())
+            key = answer_key("api", followup.today().isoformat(), request.get_full_path())
             version, kept = kept_answer(key)
             if kept is not None:
                 return self.replay(request, kept)

@@ -4,10 +4,12 @@ writes them, and absolute URLs."""
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats, translation
 from django.utils.html import format_html
 
-from agreements import links
+from agreements import languages, links
 from agreements.models import DatePrecision, format_partial_date
 
 register = template.Library()
@@ -79,3 +81,25 @@ def absolute_url(context, path=None):
         request = context.get("request")
         path = request.path if request is not None else "/"
     return links.absolute_url(path)
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    """This page in every language (agreements/languages.py), or nothing on a page with one address
+    (the admin's sign-in lockout, for one)."""
+    request = context.get("request")
+    if request is None or not languages.is_public_page(request):
+        return []
+    return languages.alternates(request)
+
+
+@register.simple_tag
+def og_locale(language):
+    return languages.OG_LOCALES.get(language, "en_US")
+
+
+@register.simple_tag
+def one_address_url(name):
+    """The address of what has one address in every language (the sitemap): never under a prefix."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse(name)

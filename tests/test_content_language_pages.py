@@ -43,7 +43,7 @@ def test_kazakh_falls_back_to_russian_and_says_so(client, wabtec):
 
 def test_english_pages_mark_nothing(client, wabtec):
     html = page(client, wabtec.get_absolute_url(), "en")
-    assert '<span lang=' not in html and ' lang="ru">' not in html
+    assert "<span lang=" not in html and ' lang="ru">' not in html
     assert NOTICE not in html
 
 

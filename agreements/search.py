@@ -18,7 +18,7 @@ the summary or a party's name (and a `-word` must not), found in SQLite's own fu
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, TextField, Value, When
 from django.db.models.functions import Concat
 from django.db.models.signals import post_delete, post_save
 
@@ -89,7 +89,12 @@ def _party_other_names():
         Party.objects.filter(agreement=OuterRef("pk"))
         .order_by()
         .values("agreement")
-        .annotate(names=StringAgg(Concat("organization__name_ru", Value(" "), "organization__name_kk"), delimiter=" "))
+        .annotate(
+            names=StringAgg(
+                Concat("organization__name_ru", Value(" "), "organization__name_kk", output_field=TextField()),
+                delimiter=" ",
+            )
+        )
         .values("names")
     )
 

@@ -222,3 +222,52 @@ def test_an_alias_added_is_searched_at_once(register):
 def test_the_api_q_finds_a_russian_title(client, russian_title):
     rows = orjson.loads(client.get(LIST_URL, {"q": "тепловозов", "lang": "ru"}).content)["results"]
     assert [row["title"] for row in rows] == ["Поставка тепловозов и железнодорожного оборудования"]
+
+
+# ---------------------------------------------------------------- the admin: every language on one form
+
+
+def test_the_admin_edits_every_language_and_an_alias_on_one_form(admin_client, register):
+    from django.urls import reverse
+
+    from tests.test_admin import form_data
+
+    ktz = Organization.objects.get(slug="kazakhstan-temir-zholy")
+    url = reverse("admin:agreements_organization_change", args=[ktz.pk])
+    page = admin_client.get(url)
+    html = page.content.decode()
+    for name in ("name_en", "name_ru", "name_kk"):
+        assert f'name="{name}"' in html
+    assert 'name="aliases-0-name"' in html
+    data = form_data(page)
+    data["name_kk"] = "«Қазақстан темір жолы» ҰК» АҚ"
+    data["aliases-TOTAL_FORMS"] = str(int(data["aliases-TOTAL_FORMS"]) + 1)
+    index = int(data["aliases-TOTAL_FORMS"]) - 1
+    data.update({f"aliases-{index}-name": "Kazakhstan Railways", f"aliases-{index}-kind": "other_name"})
+    with translation.override("ru"):  # a Russian-reading editor's save keeps English in the original column
+        response = admin_client.post(url, data)
+    assert response.status_code == 302
+    ktz.refresh_from_db()
+    assert (ktz.name, ktz.name_en, ktz.name_kk) == (
+        "Kazakhstan Temir Zholy JSC",
+        "Kazakhstan Temir Zholy JSC",
+        data["name_kk"],
+    )
+    assert ktz.aliases.filter(name="Kazakhstan Railways").exists()
+    assert public_slugs("Railways")  # searched at once
+
+    # The same alias twice: a message on the form, not an error page.
+    data = form_data(admin_client.get(url))
+    index = int(data["aliases-TOTAL_FORMS"])
+    data["aliases-TOTAL_FORMS"] = str(index + 1)
+    data.update({f"aliases-{index}-name": "KTZ"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for name." in response.content.decode()
+    assert ktz.aliases.filter(name="KTZ").count() == 1
+
+
+def test_the_api_organisation_detail_lists_its_aliases(client, register):
+    body = orjson.loads(client.get("/api/v1/organizations/kazakhstan-temir-zholy/", {"lang": "ru"}).content)
+    assert body["name"] == "АО «НК «Қазақстан темір жолы»"
+    assert {(alias["name"], alias["language"]) for alias in body["aliases"]} == {("KTZ", "en"), ("ҚТЖ", "kk")}

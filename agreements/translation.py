@@ -18,7 +18,7 @@ Kazakh column (`title_en`, `title_ru`, `title_kk`), and the rules that keep the 
 
 import types
 
-from django.db.models import F
+from django.db import connections
 from django.db.models.signals import pre_save
 from django.utils.module_loading import import_string
 from modeltranslation.translator import TranslationOptions, translator
@@ -94,11 +94,16 @@ def sync_original(sender, instance, raw=False, **kwargs):
 def english_from_original(using="default"):
     """`title_en` = `title` wherever it is null: for rows written by column (a bulk load), which fill the
     original columns only. The pages read `title_en`; the raw SQL reads `title`."""
-    for model, fields in FIELDS.items():
-        for name in fields:
-            model._base_manager.using(using).filter(**{f"{name}_{DEFAULT}__isnull": True}).update(
-                **{f"{name}_{DEFAULT}": F(name)}
-            )
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model, fields in FIELDS.items():
+            for name in fields:
+                # SQL, not queryset.update(): modeltranslation's querysets rewrite F("title") to title_en.
+                english, original = quote(f"{name}_{DEFAULT}"), quote(model._meta.get_field(name).column)
+                cursor.execute(
+                    f"UPDATE {quote(model._meta.db_table)} SET {english} = {original} WHERE {english} IS NULL"  # noqa: S608
+                )
 
 
 def _history_columns(model):

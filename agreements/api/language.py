@@ -67,4 +67,12 @@ def document_lang(result, generator, request, public):
         for method, operation in path.items():
             if method in ("get", "head"):
                 operation.setdefault("parameters", []).append({"$ref": f"#/components/parameters/{PARAMETER}"})
+                # An unknown `lang` is a 400 in the API's one error shape, on every operation.
+                operation.setdefault("responses", {}).setdefault(
+                    "400",
+                    {
+                        "description": "An unknown lang (or another invalid query parameter).",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InvalidQuery"}}},
+                    },
+                )
     return result

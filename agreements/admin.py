@@ -19,8 +19,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import content_language
 from .admin_followup import (
     STATUS_HELP,
     CommitmentUpdateInline,
@@ -43,6 +45,7 @@ from .models import (
     Event,
     Group,
     Organization,
+    OrganizationAlias,
     Party,
     PublicationState,
     Relation,
@@ -199,7 +202,9 @@ class PartyInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
-class CommitmentInline(AmountFieldsMixin, admin.TabularInline):
+class CommitmentInline(AmountFieldsMixin, TranslationStackedInline):
+    """Stacked: its description and unit in three languages would not fit a row at 1280 px."""
+
     model = Commitment
     form = MilestoneStatusForm
     extra = 0
@@ -236,7 +241,12 @@ class RelationInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(
-    ReviewedChangesMixin, VersionedAdminMixin, AmountFieldsMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+    ReviewedChangesMixin,
+    VersionedAdminMixin,
+    AmountFieldsMixin,
+    TranslationAdmin,
+    ImportExportModelAdmin,
+    SimpleHistoryAdmin,
 ):
     form = AgreementAdminForm
 
@@ -282,11 +292,12 @@ class AgreementAdmin(
         "value_basis",
     ]
     search_fields = [
-        "title",
+        *content_language.every_column("title")[1:],
         "slug",
-        "summary",
-        "parties__organization__name",
+        *content_language.every_column("summary")[1:],
+        *(f"parties__organization__{name}" for name in content_language.every_column("name")[1:]),
         "parties__organization__short_name",
+        "parties__organization__aliases__name",
     ]
     # The sector comes in one more query (get_queryset), not in a join: joined, SQLite went through the
     # dozen sectors first and sorted every agreement (3.5 s a page at 1,000,000), where it otherwise reads
@@ -411,12 +422,19 @@ class AgreementAdmin(
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class OrganizationAliasInline(admin.TabularInline):
+    model = OrganizationAlias
+    extra = 0
+    autocomplete_fields = ["source"]
+
+
 @admin.register(Organization)
-class OrganizationAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class OrganizationAdmin(VersionedAdminMixin, TranslationAdmin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
+    inlines = [OrganizationAliasInline]
     list_display = ["name", "short_name", "country", "org_type", "wikidata_qid"]
     list_filter = ["country", "org_type"]
-    search_fields = ["name", "short_name", "slug", "wikidata_qid"]
+    search_fields = [*content_language.every_column("name")[1:], "short_name", "aliases__name", "slug", "wikidata_qid"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -431,10 +449,10 @@ class SourceAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(VersionedAdminMixin, AmountFieldsMixin, SimpleHistoryAdmin):
+class EventAdmin(VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, SimpleHistoryAdmin):
     inlines = [EventClaimInline]
     list_display = ["name", "starts_on", "ends_on", "place", "announced_documents", "announced_display"]
-    search_fields = ["name", "slug", "place"]
+    search_fields = [*content_language.every_column("name")[1:], "slug", *content_language.every_column("place")[1:]]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["announced_source"]
     date_hierarchy = "starts_on"
@@ -447,11 +465,11 @@ class EventAdmin(VersionedAdminMixin, AmountFieldsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(VersionedAdminMixin, AmountFieldsMixin, SimpleHistoryAdmin):
+class GroupAdmin(VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, SimpleHistoryAdmin):
     list_display = ["name", "event", "amount_display", "basis"]
     list_filter = ["basis", "event"]
     list_select_related = ["event"]
-    search_fields = ["name", "slug"]
+    search_fields = [*content_language.every_column("name")[1:], "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["event", "source"]
 
@@ -461,7 +479,7 @@ class GroupAdmin(VersionedAdminMixin, AmountFieldsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(TranslationAdmin):
     list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
+    search_fields = [*content_language.every_column("name")[1:], "slug"]
     prepopulated_fields = {"slug": ["name"]}

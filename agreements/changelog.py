@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from .content_language import DEFAULT as DEFAULT_LANGUAGE
 from .models import (
     Agreement,
     Citation,
@@ -210,7 +211,14 @@ class Namer:
 def latest_history(model, objects, using, user=None):
     """The latest history row of each object, written first for one that has none or whose history no
     longer says what the row holds (a trigger moved its status; loaddata saved it raw). The rows written
-    name `user`: the editor whose timeline entry moved a status, or nobody for a state the database wrote."""
+    name `user`: the editor whose timeline entry moved a status, or nobody for a state the database wrote.
+    Read in English: a translated field's own attribute answers in the active language, and its history
+    column, like its table's, holds the English text (agreements/translation.py)."""
+    with translation.override(DEFAULT_LANGUAGE):
+        return _latest_history(model, objects, using, user)
+
+
+def _latest_history(model, objects, using, user):
     history = model.history.model
     # updated_at moves whenever a child of the record is saved (agreements/caching.py): not a state of its own.
     fields = [field.attname for field in history.tracked_fields if field.attname != "updated_at"]
@@ -334,7 +342,8 @@ def populate(using="default"):
         missing = model.objects.using(using).exclude(pk__in=history.objects.using(using).values("id"))
         objects = list(missing)
         if objects:
-            model.history.bulk_history_create(objects, default_change_reason="Loaded from the dataset")
+            with translation.override(DEFAULT_LANGUAGE):  # a translated field's history column is English
+                model.history.bulk_history_create(objects, default_change_reason="Loaded from the dataset")
     for pk in Agreement.objects.using(using).public().values_list("pk", flat=True):
         record(pk, using)
 

@@ -32,7 +32,9 @@ from functools import cache
 from django.db import connections
 from rest_framework import serializers
 
+from . import content_language
 from .models import Agreement
+from .translation import translated_fields
 
 OUTER = '"agreements_agreement"'
 OUTER_ID = f'{OUTER}."id"'
@@ -136,6 +138,7 @@ class Level:
 @dataclass
 class Compiler:
     dialect: type
+    language: str = content_language.DEFAULT  # a translated column is written as shown in this language
     aliases: int = 0
     levels: list = field(default_factory=list)  # every child table, at any depth
     shown: dict = field(default_factory=dict)  # shared table: (columns read, [agreement-id SELECTs])
@@ -203,7 +206,12 @@ class Compiler:
             return obj
         model_field = model._meta.get_field(last)
         self.read(alias, model_field)
-        return self.dialect.value(f"{alias}.{model_field.column}", KINDS.get(model_field.get_internal_type(), "text"))
+        column = f"{alias}.{model_field.column}"
+        if model_field.name in translated_fields(model):
+            for code in content_language.OTHERS:
+                self.read(alias, model._meta.get_field(f"{model_field.name}_{code}"))
+            column = content_language.sql(column, self.language)
+        return self.dialect.value(column, KINDS.get(model_field.get_internal_type(), "text"))
 
     def follow(self, model, alias, path, joins, level):
         """Join along foreign keys `path` from `model` (at `alias`), once each; the model and alias reached."""
@@ -258,29 +266,51 @@ class Compiled:
     arrays: dict  # column name: the array's SQL for the agreement OUTER_ID (text, with %% for %)
     levels: tuple  # every child table, with the agreement of its rows
     shown: dict  # shared table: (its columns the arrays show, the SELECT of agreements showing a row NEW)
+    # array name: {language: its column}; an array showing translated text (parties' names, commitments)
+    # has a column per language (`parties_ru`), written as shown in that language, fallbacks included.
+    by_language: dict
 
 
 @cache
 def compile_arrays(vendor):
-    """Every `many=True` field of AgreementSerializer, compiled for `vendor`."""
+    """Every `many=True` field of AgreementSerializer, compiled for `vendor`, in every language."""
     from .api.serializers import AgreementSerializer
 
-    compiler = Compiler(DIALECTS[vendor])
-    arrays = {}
-    for name, child in AgreementSerializer().fields.items():
-        if isinstance(child, serializers.ListSerializer):
-            arrays[name] = compiler.array(child, Agreement, OUTER, None, nested=False)
+    fields = [
+        (name, child)
+        for name, child in AgreementSerializer().fields.items()
+        if isinstance(child, serializers.ListSerializer)
+    ]
+    compilers = {code: Compiler(DIALECTS[vendor], code) for code in content_language.CODES}
+    written = {
+        code: {name: compiler.array(child, Agreement, OUTER, None, nested=False) for name, child in fields}
+        for code, compiler in compilers.items()
+    }
+    english = written[content_language.DEFAULT]
+    arrays, by_language = {}, {}
+    for name, _ in fields:
+        arrays[name] = english[name]
+        by_language[name] = dict.fromkeys(content_language.CODES, name)
+        for code in content_language.OTHERS:
+            if written[code][name] != english[name]:
+                arrays[f"{name}_{code}"] = written[code][name]
+                by_language[name][code] = f"{name}_{code}"
+    compiler = compilers[content_language.DEFAULT]
     shown = {table: (tuple(sorted(columns)), tuple(paths)) for table, (columns, paths) in compiler.shown.items()}
-    return Compiled(arrays, tuple(compiler.levels), shown)
+    return Compiled(arrays, tuple(compiler.levels), shown, by_language)
 
 
 def columns():
     return tuple(compile_arrays("sqlite").arrays)
 
 
-def page_arrays(vendor):
-    """The arrays' SQL as the page's statement (run with parameters) embeds them."""
-    return compile_arrays(vendor).arrays
+def page_arrays(vendor, language=content_language.DEFAULT):
+    """{array name: (its column, its SQL)} in `language`, as the page's statement (run with parameters)
+    embeds them."""
+    compiled = compile_arrays(vendor)
+    return {
+        name: (columns[language], compiled.arrays[columns[language]]) for name, columns in compiled.by_language.items()
+    }
 
 
 def arrays(vendor):

@@ -6,7 +6,9 @@ Migrations create the derived tables empty (`create_tables`) and a later migrati
 trigger with the code of its day (`install_all`), which also fills the tables: a migration that
 changes a trigger's SQL, or a table the triggers read, calls `uninstall_all` first (SQLite rebuilds a
 table to alter it and would check every trigger that names it) and `install_all` after. A bulk load
-(generate_register) does the same around its inserts.
+(generate_register) does the same around its inserts. An earlier migration that installs (0013) finds,
+on a new database, the tables today's triggers read missing (`READS`): it leaves the install to the
+later migration that makes them (0015).
 """
 
 from . import children, sqlite_search, tally, timeline
@@ -27,7 +29,15 @@ def uninstall_all(connection):
         module.uninstall(connection)
 
 
+# The newest table today's triggers read (the aliases, which the search indexes): before it exists, a
+# migration's install_all leaves the install to the migration that makes it.
+READS = "agreements_organizationalias"
+
+
 def install_all(connection):
     """Every trigger anew, and every derived row rebuilt from the register."""
+    with connection.cursor() as cursor:
+        if READS not in connection.introspection.table_names(cursor):
+            return
     for module in MODULES:
         module.install(connection)

@@ -21,6 +21,9 @@ by ";" whose parts are separated by "|":
   comes from the timeline, and a row that contradicts it is refused, naming the column. Sources must
   exist first.
 
+`title`, `summary` and `places` are the English text; `title_ru`, `title_kk`, `summary_ru` and `summary_kk`
+its translations (an empty cell: not translated), whatever language the editor reads the admin in.
+
 A backslash keeps a ";", "|" or "\\" that belongs to a name. When a row has one of these columns,
 the agreement's parties of that side (or its citations, or its timeline) become exactly the file's
 list: items that are not listed are removed, listed items are added or updated (a citation's claim
@@ -124,6 +127,14 @@ class AmountWidget(widgets.DecimalWidget):
             return parse_amount(value)
         except ValidationError as error:
             raise ValueError(error.messages[0]) from None
+
+
+class TranslationWidget(widgets.CharWidget):
+    """A translation's cell: empty (or blank) is "not translated", null, as the admin stores it."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row, **kwargs)
+        return text if text and text.strip() else None
 
 
 class IsoDateWidget(widgets.DateWidget):
@@ -413,9 +424,18 @@ class AgreementResource(resources.ModelResource):
         attribute="entry_into_force_on", column_name="entry_into_force_on", widget=IsoDateWidget()
     )
     expires_on = fields.Field(attribute="expires_on", column_name="expires_on", widget=IsoDateWidget())
+    # `title`, `summary` and `places` are the English text (the original column, agreements/translation.py),
+    # whatever language the importing editor reads in; `title_ru`... are the translations, where an empty
+    # cell is "not translated" (null).
+    title = fields.Field(attribute="title_en", column_name="title", widget=widgets.CharWidget())
     # An empty spreadsheet cell reads as None; the summary is text that may be blank, never null.
     value_amount = fields.Field(attribute="value_amount", column_name="value_amount", widget=AmountWidget())
-    summary = fields.Field(attribute="summary", column_name="summary", widget=widgets.CharWidget(allow_blank=True))
+    summary = fields.Field(attribute="summary_en", column_name="summary", widget=widgets.CharWidget(allow_blank=True))
+    places = fields.Field(attribute="places_en", column_name="places", widget=widgets.CharWidget(allow_blank=True))
+    title_ru = fields.Field(attribute="title_ru", column_name="title_ru", widget=TranslationWidget())
+    title_kk = fields.Field(attribute="title_kk", column_name="title_kk", widget=TranslationWidget())
+    summary_ru = fields.Field(attribute="summary_ru", column_name="summary_ru", widget=TranslationWidget())
+    summary_kk = fields.Field(attribute="summary_kk", column_name="summary_kk", widget=TranslationWidget())
     sector = fields.Field(attribute="sector", column_name="sector", widget=SlugWidget(Sector))
     event = fields.Field(attribute="event", column_name="event", widget=SlugWidget(Event))
     group = fields.Field(attribute="group", column_name="group", widget=SlugWidget(Group))
@@ -432,6 +452,8 @@ class AgreementResource(resources.ModelResource):
         fields = (
             "slug",
             "title",
+            "title_ru",
+            "title_kk",
             "kind",
             "status",
             "sector",
@@ -443,6 +465,8 @@ class AgreementResource(resources.ModelResource):
             "value_approximate",
             "value_basis",
             "summary",
+            "summary_ru",
+            "summary_kk",
             "places",
             "group",
             "kz_parties",

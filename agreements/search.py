@@ -1,32 +1,46 @@
 """Search over agreements: PostgreSQL full-text search where available, words matched in SQL elsewhere.
 
-On PostgreSQL each agreement stores its search document (`Agreement.search_document`, GIN-indexed):
-its title (weight A), its summary (B), the names and short names of its parties' organisations with
-the people who signed for them and their offices (C), and its context: the event's name and place and
-the agreement's places (D). `refresh_search_documents()` rebuilds it, and the signals below call it
-whenever one of those changes (an agreement, a party, an organisation, an event; raw saves of a
-fixture load too), so a search
-reads the index instead of building a document per row. The visitor's text is read as a web search
-(`websearch_to_tsquery`: quoted phrases, `or`, `-word`), so no input is a syntax error. Without an
-explicit `ordering`, results are ranked (`relevance()`): on PostgreSQL by ts_rank over the weighted
-document, on SQLite by where the words occur (title before summary before the rest), then newest
-first. On SQLite the column stays empty: each word must begin a word of the title, the summary, a
-party's name or signatory, or the context (and a `-word` must not), found in SQLite's own full-text
-index (sqlite_search.py).
+On PostgreSQL each agreement stores its search document (`Agreement.search_document`, GIN-indexed): its
+title (weight A) and summary (B) in every language, each read with its language's text search
+configuration (`english`; `russian`; `simple` for Kazakh, which PostgreSQL has none for); the names, short
+names and aliases of its parties' organisations in every language and script, with the people who signed
+for them and their offices (C); and its context, the event's name and place and the agreement's places
+(D); names, aliases and context in `simple` (no stemming). A visitor's text is read in every configuration
+and matches any. `refresh_search_documents()` rebuilds it, and the signals below call it whenever one of
+those changes (an agreement, a party, an organisation, an alias, an event; raw saves of a fixture load
+too), so a search reads the index instead of building a document per row. The visitor's text is read as a
+web search (`websearch_to_tsquery`: quoted phrases, `or`, `-word`), so no input is a syntax error. Without
+an explicit `ordering`, results are ranked (`relevance()`): on PostgreSQL by ts_rank over the weighted
+document, on SQLite by where the words occur (title before summary before the rest), then newest first.
+On SQLite the column stays empty: each word must begin a word of the title, the summary, a party's name,
+alias or signatory, or the context, in any language (and a `-word` must not), found in SQLite's own
+full-text index (sqlite_search.py).
 """
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, TextField, Value, When
 from django.db.models.functions import Coalesce, Concat
 from django.db.models.signals import post_delete, post_save
 
 from . import sqlite_search
-from .models import Agreement, Event, Organization, Party
+from .models import Agreement, Event, Organization, OrganizationAlias, Party
 
 SEARCH_CONFIG = "english"
+# Each language's text search configuration: PostgreSQL has no Kazakh one.
+CONFIGS = {"en": "english", "ru": "russian", "kk": "simple"}
+NAMES_CONFIG = "simple"  # names and aliases, in any language or script: no stemming
 MAX_WORDS = 10
+
+
+def search_query(text):
+    """The visitor's text read in every language's configuration, matching any of them."""
+    query = None
+    for config in dict.fromkeys([*CONFIGS.values(), NAMES_CONFIG]):
+        one = SearchQuery(text, search_type="websearch", config=config)
+        query = one if query is None else query | one
+    return query
 
 
 def search_agreements(queryset, text):
@@ -47,7 +61,7 @@ def relevance(queryset, text):
     """An expression to order matches by, best first (weights: title A, summary B, party names C)."""
     text = _clean(text)
     if connections[queryset.db].vendor == "postgresql":
-        return SearchRank(F("search_document"), SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG))
+        return SearchRank(F("search_document"), search_query(text))
     score = Value(0)
     for word in (token.lstrip("-") for token in text.replace('"', " ").split() if not token.startswith("-")):
         if word:
@@ -81,21 +95,66 @@ def _party_names():
     )
 
 
+def _party_other_names():
+    """The outer agreement's parties' names in Russian and Kazakh, as one text."""
+    return Subquery(
+        Party.objects.filter(agreement=OuterRef("pk"))
+        .order_by()
+        .values("agreement")
+        .annotate(
+            names=StringAgg(
+                Concat("organization__name_ru", Value(" "), "organization__name_kk", output_field=TextField()),
+                delimiter=" ",
+            )
+        )
+        .values("names")
+    )
+
+
+def _party_aliases():
+    """Every alias of the outer agreement's parties' organisations, as one text."""
+    return Subquery(
+        OrganizationAlias.objects.filter(organization__parties__agreement=OuterRef("pk"))
+        .order_by()
+        .values("organization__parties__agreement")
+        .annotate(names=StringAgg("name", delimiter=" "))
+        .values("names")
+    )
+
+
 def _context():
-    """The outer agreement's event (name and place) and its own places, as one text."""
-    event = Event.objects.filter(pk=OuterRef("event_id")).annotate(words=Concat("name", Value(" "), "place"))
-    event = Subquery(event.values("words"))
-    return Concat(Coalesce(event, Value("")), Value(" "), "places")
+    """The outer agreement's event (its name and place, in every language) and its own places, as one text."""
+    columns = [f"{field}{suffix}" for field in ("name", "place") for suffix in ("", "_ru", "_kk")]
+    words = Concat(*(part for column in columns for part in (column, Value(" "))), output_field=TextField())
+    event = Subquery(Event.objects.filter(pk=OuterRef("event_id")).annotate(words=words).values("words"))
+    return Concat(
+        Coalesce(event, Value("")),
+        Value(" "),
+        "places",
+        Value(" "),
+        Coalesce("places_ru", Value("")),
+        Value(" "),
+        Coalesce("places_kk", Value("")),
+        output_field=TextField(),
+    )
 
 
 def search_vector():
-    """The search document of the outer agreement: title (A), summary (B), its parties' names and signatories
-    (C), its event and places (D)."""
+    """The search document of the outer agreement: title (A), summary (B) in every language in its own
+    configuration; its parties' names (every language), aliases, signatories and their offices (C); its
+    context, the event and the places (D)."""
+    vector = None
+    for weight, field in (("A", "title"), ("B", "summary")):
+        for code, config in CONFIGS.items():
+            column = field if code == "en" else f"{field}_{code}"
+            one = SearchVector(column, weight=weight, config=config)
+            vector = one if vector is None else vector + one
     return (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
-        + SearchVector(_party_names(), weight="C", config=SEARCH_CONFIG)
-        + SearchVector(_context(), weight="D", config=SEARCH_CONFIG)
+        vector
+        + SearchVector(_party_names(), weight="C", config=NAMES_CONFIG)
+        + SearchVector(_party_other_names(), weight="C", config=NAMES_CONFIG)
+        + SearchVector(_party_aliases(), weight="C", config=NAMES_CONFIG)
+        + SearchVector(_context(), weight="D", config=NAMES_CONFIG)
     )
 
 
@@ -107,8 +166,7 @@ def refresh_search_documents(queryset):
 
 
 def _full_text(queryset, text):
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-    return queryset.filter(search_document=query)
+    return queryset.filter(search_document=search_query(text))
 
 
 def _agreement_saved(sender, instance, using, **kwargs):
@@ -128,6 +186,11 @@ def _event_saved(sender, instance, using, **kwargs):
     Agreement.objects.using(using).filter(event_id=instance.pk).refresh_search_documents()
 
 
+def _alias_changed(sender, instance, using, **kwargs):
+    agreements = Party.objects.using(using).filter(organization_id=instance.organization_id).values("agreement_id")
+    Agreement.objects.using(using).filter(pk__in=agreements).refresh_search_documents()
+
+
 def connect_signals():
     """Keep stored search documents current; raw saves (loaddata) included."""
     post_save.connect(_agreement_saved, sender=Agreement, dispatch_uid="kzdeals-search-agreement")
@@ -135,6 +198,8 @@ def connect_signals():
     post_delete.connect(_party_changed, sender=Party, dispatch_uid="kzdeals-search-party-delete")
     post_save.connect(_organization_saved, sender=Organization, dispatch_uid="kzdeals-search-organization")
     post_save.connect(_event_saved, sender=Event, dispatch_uid="kzdeals-search-event")
+    post_save.connect(_alias_changed, sender=OrganizationAlias, dispatch_uid="kzdeals-search-alias-save")
+    post_delete.connect(_alias_changed, sender=OrganizationAlias, dispatch_uid="kzdeals-search-alias-delete")
 
 
 def _words(queryset, text):
@@ -152,18 +217,23 @@ def _words(queryset, text):
             else:
                 wanted.append(word)
             continue
-        organizations = Organization.objects.filter(Q(name__icontains=word) | Q(short_name__icontains=word))
+        organizations = Organization.objects.filter(
+            Q(name__icontains=word)
+            | Q(name_ru__icontains=word)
+            | Q(name_kk__icontains=word)
+            | Q(short_name__icontains=word)
+            | Q(aliases__name__icontains=word)
+        )
         signatories = Q(signed_by__icontains=word) | Q(signer_title__icontains=word)
         party_match = Party.objects.filter(Q(organization__in=organizations.values("pk")) | signatories)
         party_match = party_match.values("agreement_id")
-        events = Event.objects.filter(Q(name__icontains=word) | Q(place__icontains=word)).values("pk")
-        match = (
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(places__icontains=word)
-            | Q(event__in=events)
-            | Q(pk__in=party_match)
-        )
+        event_match = Q()
+        for column in ("name", "name_ru", "name_kk", "place", "place_ru", "place_kk"):
+            event_match |= Q(**{f"{column}__icontains": word})
+        match = Q(pk__in=party_match) | Q(event__in=Event.objects.filter(event_match).values("pk"))
+        for field in ("title", "summary", "places"):
+            for column in (field, *(f"{field}_{code}" for code in CONFIGS if code != "en")):
+                match |= Q(**{f"{column}__icontains": word})
         queryset = queryset.exclude(match) if token.startswith("-") else queryset.filter(match)
     if wanted:
         queryset = queryset.filter(pk__in=sqlite_search.matching_ids(wanted))

@@ -60,6 +60,10 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/") or ADMIN_URL.strip("
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 
 INSTALLED_APPS = [
+    # First: the register's loaddata over modeltranslation's (kzdeals/commands/apps.py).
+    "kzdeals.commands",
+    # Before the admin: its TranslationAdmin and its loaddata (which agreements' own loaddata extends).
+    "modeltranslation",
     "kzdeals.admin.AdminConfig",  # django.contrib.admin on the site of kzdeals/admin.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -105,6 +109,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # A 404 at a renamed record's old address becomes a 301 to its new one.
     "agreements.redirects.FormerAddressMiddleware",
+    # The language of an API answer: `lang` or Accept-Language (agreements/api/language.py).
+    "agreements.api.language.APILanguageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -176,6 +182,11 @@ LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Kazakh formats (Django ships none) and the register's own date formats in every language.
 FORMAT_MODULE_PATH = ["kzdeals.formats"]
+# Content (agreements/translation.py): English is the original column every SQL reads; a missing
+# translation falls back kk -> ru -> en and ru -> en.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en",), "kk": ("ru", "en"), "ru": ("en",)}
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English title or name
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -263,11 +274,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The downloads (plain Django views, streamed) described with the list's own parameters.
+    # The downloads (plain Django views, streamed) described with the list's own parameters, and `lang` on
+    # every operation, defined once (agreements/api/language.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "agreements.api.downloads.empty_is_no_filter",
         "agreements.api.downloads.add_downloads",
+        "agreements.api.language.document_lang",
     ],
     # Kind/RelationKind and Status/MilestoneStatus share field names: name each enum after its model choice.
     "ENUM_NAME_OVERRIDES": {

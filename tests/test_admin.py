@@ -55,14 +55,14 @@ def agreement_post(sector, **overrides):
     """POST data for the add view: a valid draft whose timeline has one entry (signed on the signature day),
     other inlines empty, changed by `overrides`."""
     data = {
-        "title": "Locomotive supply",
+        "title_en": "Locomotive supply",
         "slug": "locomotive-supply",
         "kind": "contract",
         "sector": str(sector.pk),
         "event": "",
         "group": "",
-        "summary": "",
-        "places": "",
+        "summary_en": "",
+        "places_en": "",
         "signed_on": "2025-09-16",
         "signed_on_precision": "day",
         "entry_into_force_on": "",
@@ -341,7 +341,7 @@ def test_edit_is_recorded_in_history_with_the_user(admin_client, admin_user):
     agreement = AgreementFactory(title="Old title", publication_state=PublicationState.DRAFT)
     url = reverse("admin:agreements_agreement_change", args=[agreement.pk])
     data = form_data(admin_client.get(url))
-    data["title"] = "New title"
+    data["title_en"] = "New title"
     assert admin_client.post(url, data).status_code == 302
 
     latest = agreement.history.latest("history_date")
@@ -358,7 +358,7 @@ def test_revert_through_the_history_form_restores_the_old_title(admin_client, ad
     original = agreement.history.earliest("history_date")
     url = reverse("admin:agreements_agreement_change", args=[agreement.pk])
     data = form_data(admin_client.get(url))
-    data["title"] = "Vandalised"
+    data["title_en"] = "Vandalised"
     admin_client.post(url, data)
     agreement.refresh_from_db()
     assert agreement.title == "Vandalised"

@@ -173,7 +173,7 @@ def test_a_posted_status_is_ignored_never_a_server_error(admin_client):
     agreement = with_timeline(publication_state=DRAFT)
 
     def forge(data):
-        data.update(title="Renamed", status="cancelled")
+        data.update(title_en="Renamed", status="cancelled")
 
     assert save_change_form(admin_client, agreement, forge).status_code == 302
     agreement.refresh_from_db()
@@ -361,7 +361,7 @@ def test_a_posted_commitment_status_is_ignored(admin_client):
 
     def forge(data):
         index = row_index(data, "commitments", commitment.pk)
-        data.update({f"commitments-{index}-status": "not_met", f"commitments-{index}-description": "Reworded"})
+        data.update({f"commitments-{index}-status": "not_met", f"commitments-{index}-description_en": "Reworded"})
 
     assert save_change_form(admin_client, agreement, forge).status_code == 302
     commitment.refresh_from_db()
@@ -417,7 +417,7 @@ def test_a_revert_keeps_the_timelines_status_and_says_so(admin_client, admin_use
 def test_a_revert_to_a_version_with_the_same_status_says_nothing_of_it(admin_client):
     agreement = with_timeline(title="Old title", publication_state=DRAFT)
     original = agreement.history.earliest("history_date", "history_id")
-    assert save_change_form(admin_client, agreement, lambda data: data.update(title="New")).status_code == 302
+    assert save_change_form(admin_client, agreement, lambda data: data.update(title_en="New")).status_code == 302
     revert_url = reverse("admin:agreements_agreement_simple_history", args=[agreement.pk, original.history_id])
     response = admin_client.post(revert_url, form_data(admin_client.get(revert_url)), follow=True)
     assert "The status stays" not in response.content.decode()

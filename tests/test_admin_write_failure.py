@@ -205,7 +205,7 @@ def test_adding_an_agreement_with_parties_on_a_full_disk_gives_the_form_back(sta
 def test_changing_an_agreement_on_a_full_disk_keeps_the_record_as_it_was(staff):
     agreement = AgreementFactory(title="Before the outage", summary="Short.")
     url = reverse("admin:agreements_agreement_change", args=[agreement.pk])
-    data = {**form_data(staff.get(url)), "title": ["Typed during the outage"], "summary": [LONG_TEXT]}
+    data = {**form_data(staff.get(url)), "title_en": ["Typed during the outage"], "summary_en": [LONG_TEXT]}
     before = snapshot()
     with disk_full():
         response = staff.post(url, data)
@@ -219,7 +219,7 @@ def test_changing_an_agreement_on_a_full_disk_keeps_the_record_as_it_was(staff):
 def test_reverting_from_the_history_on_a_full_disk_keeps_the_record_as_it_was(staff):
     agreement = AgreementFactory(title="Old title")
     original = agreement.history.earliest("history_date")
-    Agreement.objects.filter(pk=agreement.pk).update(title="New title")
+    Agreement.objects.filter(pk=agreement.pk).update(title="New title", title_en="New title")
     url = reverse("admin:agreements_agreement_simple_history", args=[agreement.pk, original.history_id])
     data = form_data(staff.get(url))
     before = snapshot()
@@ -277,7 +277,7 @@ def test_every_change_form_of_the_admin_keeps_the_input_on_a_full_disk(staff, ad
 
 
 def test_adding_a_sector_on_a_full_disk_keeps_the_input(staff):
-    data = {"name": "Typed during the outage", "slug": "typed-during-the-outage"}
+    data = {"name_en": "Typed during the outage", "slug": "typed-during-the-outage"}
     with writes_refused():
         response = staff.post(reverse("admin:agreements_sector_add"), data)
     assert_form_is_back(response, "Typed during the outage", "typed-during-the-outage")

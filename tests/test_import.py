@@ -13,6 +13,7 @@ import tablib
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 
 from agreements.exports.tabular import FORMULA_PREFIXES
@@ -37,8 +38,10 @@ HEADER = (
     "slug,title,kind,status,sector,event,signed_on,signed_on_precision,value_amount,value_currency,"
     "value_approximate,value_basis,summary,places"
 )
+# The export adds the translations beside the English title and summary.
+TRANSLATIONS = {"title": ["title_ru", "title_kk"], "summary": ["summary_ru", "summary_kk"]}
 COLUMNS = [
-    *HEADER.split(","),
+    *(name for column in HEADER.split(",") for name in [column, *TRANSLATIONS.get(column, [])]),
     "group",
     "kz_parties",
     "us_parties",
@@ -771,3 +774,30 @@ class Tags(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.seen.add(tag)
+
+
+def test_translations_import_and_export_losslessly_whatever_the_editors_language(references):
+    translated = (
+        "slug,title,title_ru,title_kk,kind,status,sector,summary,summary_ru,summary_kk\n"
+        "locomotives,Locomotive supply,Поставка локомотивов,,contract,signed,transport,Three hundred.,,Үш жүз.\n"
+    )
+    with translation.override("ru"):
+        result = AgreementResource().import_data(tablib.Dataset().load(translated, format="csv"))
+    assert not result.has_errors() and not result.has_validation_errors(), row_errors(result)
+    agreement = Agreement.objects.get(slug="locomotives")
+    assert (agreement.title_en, agreement.title_ru, agreement.title_kk) == (
+        "Locomotive supply",
+        "Поставка локомотивов",
+        None,  # an empty cell: not translated
+    )
+    assert (agreement.summary_en, agreement.summary_ru, agreement.summary_kk) == ("Three hundred.", None, "Үш жүз.")
+    assert Agreement.objects.filter(title="Locomotive supply").exists()  # the original column stays English
+
+    exported = AgreementResource().export()
+    row = dict(zip(exported.headers, exported[0], strict=True))
+    assert (row["title"], row["title_ru"], row["title_kk"]) == ("Locomotive supply", "Поставка локомотивов", "")
+    again = AgreementResource().import_data(tablib.Dataset().load(exported.csv, format="csv"))
+    assert not again.has_errors() and not again.has_validation_errors()
+    assert again.totals["skip"] == 1  # nothing changed
+    agreement.refresh_from_db()
+    assert (agreement.title_kk, agreement.summary_ru) == (None, None)

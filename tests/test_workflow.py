@@ -97,7 +97,7 @@ def test_forged_publish_from_an_editor_is_refused(editor_client):
 def test_forged_publish_of_an_existing_draft_leaves_it_unchanged(editor_client):
     agreement = AgreementFactory(title="Draft title", publication_state=DRAFT)
     data = form_data(editor_client.get(change_url(agreement)))
-    data.update(title="Changed", publication_state="published")
+    data.update(title_en="Changed", publication_state="published")
     response = editor_client.post(change_url(agreement), data)
     assert response.status_code == 200
     assert "Only a publisher can publish a record" in form_errors(response)
@@ -110,7 +110,7 @@ def test_editor_may_edit_a_published_record_which_stays_published_until_the_chan
     response = editor_client.get(change_url(agreement))
     assert offered_states(response) == [PUBLISHED]
     data = form_data(response)
-    data["title"] = "Corrected"
+    data["title_en"] = "Corrected"
     assert editor_client.post(change_url(agreement), data).status_code == 302
     agreement.refresh_from_db()
     # The change waits as a pending revision (tests/test_review.py); the live record is as it was.
@@ -121,7 +121,7 @@ def test_editor_may_edit_a_published_record_which_stays_published_until_the_chan
 def test_editor_cannot_take_a_published_record_back_to_draft(editor_client):
     agreement = AgreementFactory(title="Old", publication_state=PUBLISHED)
     data = form_data(editor_client.get(change_url(agreement)))
-    data.update(title="Changed", publication_state="draft")
+    data.update(title_en="Changed", publication_state="draft")
     response = editor_client.post(change_url(agreement), data)
     assert response.status_code == 200
     assert "Only a publisher can take a published record back" in form_errors(response)

@@ -23,7 +23,7 @@ import orjson
 from django.db import connections
 from django.urls import reverse
 
-from agreements import links
+from agreements import content_language, links
 from agreements.children import page_arrays
 from agreements.models import (
     Kind,
@@ -61,23 +61,28 @@ COLUMNS = [
     "g.basis",
     "agreements_agreement.last_verified_on",
 ]
+# Translated (agreements/translation.py): written as shown in the page's language (content_language.sql).
+TRANSLATED = frozenset({"agreements_agreement.title", "s.name", "e.name", "g.name"})
 NON_BINDING = frozenset(Kind.non_binding())
 READ_TIME = CommitmentSerializer.Meta.read_time
 PUBLISHED = PublicationState.PUBLISHED.value
 
 
-def rows_statement(vendor, count=None):
-    """The page's rows, by id (`count` of them), with their children as JSON text. Written from the
-    constants above: the ids are bound parameters, nothing else varies. Without `count`, the statement
-    PostgreSQL prepares (pg_prepared_rows), whose one parameter is the array of ids."""
-    columns = ", ".join(COLUMNS)
-    # Each agreement's arrays as agreements/children.py keeps them; computed here only for one without
-    # its row (COALESCE evaluates the subquery only then).
-    arrays = ", ".join(f"COALESCE(ch.{name}, ({sql}))" for name, sql in page_arrays(vendor).items())
+def rows_statement(vendor, count=None, language=content_language.DEFAULT):
+    """The page's rows, by id (`count` of them), with their children as JSON text, in `language`. Written
+    from the constants above: the ids are bound parameters, nothing else varies. Without `count`, the
+    statement PostgreSQL prepares (pg_prepared_rows), whose one parameter is the array of ids."""
+    columns = ", ".join(
+        content_language.sql(column, language) if column in TRANSLATED else column for column in COLUMNS
+    )
+    # Each agreement's arrays as agreements/children.py keeps them (in the language's own columns);
+    # computed here only for one without its row (COALESCE evaluates the subquery only then).
+    arrays = ", ".join(f"COALESCE(ch.{column}, ({sql}))" for column, sql in page_arrays(vendor, language).values())
     if count is None:
         ids = "= ANY($1)"
         # Prepared without parameters from the client: its text keeps single percent signs.
         arrays = arrays.replace("%%", "%")
+        columns = columns.replace("%%", "%")
     else:
         ids = "IN (" + ", ".join(["%s"] * count) + ")"
     return (
@@ -100,16 +105,18 @@ def page_ids(queryset):
 
 
 def page_rows(ids, using="default"):
-    """The list's JSON objects for a page of agreement ids, in their order: one statement, whose text
-    depends only on the number of ids (the ORM builds only the ids' query, which is the costly part)."""
+    """The list's JSON objects for a page of agreement ids, in their order, in the active language: one
+    statement, whose text depends only on the number of ids and the language (the ORM builds only the ids'
+    query, which is the costly part)."""
     if not ids:
         return []
     connection = connections[using]
     with connection.cursor() as cursor:
+        language = content_language.active()
         if connection.vendor == "postgresql":
-            cursor.execute(f"EXECUTE {pg_prepared_rows(connection)}(%s::bigint[])", [list(ids)])
+            cursor.execute(f"EXECUTE {pg_prepared_rows(connection, language)}(%s::bigint[])", [list(ids)])
         else:
-            cursor.execute(rows_statement(connection.vendor, len(ids)), list(ids))
+            cursor.execute(rows_statement(connection.vendor, len(ids), language), list(ids))
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
     # Every agreement's address differs only in its slug (letters, digits, - and _: nothing to quote).
     marker = "--slug--"
@@ -119,14 +126,14 @@ def page_rows(ids, using="default"):
 
 
 @cache
-def pg_statement():
-    """(name, text) of the page's statement as PostgreSQL prepares it: the name carries the text's digest, so a
-    connection never runs an older text under a newer name."""
-    text = rows_statement("postgresql")
+def pg_statement(language=content_language.DEFAULT):
+    """(name, text) of the page's statement in `language` as PostgreSQL prepares it: the name carries the text's
+    digest, so a connection never runs an older text under a newer name (and each language has its own)."""
+    text = rows_statement("postgresql", language=language)
     return f"kzdeals_page_rows_{hashlib.blake2b(text.encode(), digest_size=6).hexdigest()}", text
 
 
-def pg_prepared_rows(connection):
+def pg_prepared_rows(connection, language=content_language.DEFAULT):
     """The name of the page's statement, prepared on this database connection (once per connection).
 
     Planning this statement (four joins, four array subqueries) cost PostgreSQL more than running it: 2.4 ms
@@ -136,7 +143,7 @@ def pg_prepared_rows(connection):
     one prepared in a transaction that was then rolled back (PREPARE is not undone) is found rather than
     prepared twice. Both run on the driver's connection, like Django's own set-up of a new connection: they
     are the connection's, not a request's (a request's queries stay as many for any page)."""
-    name, text = pg_statement()
+    name, text = pg_statement(language)
     raw = connection.connection
     prepared = getattr(raw, "kzdeals_prepared", None)
     if prepared is None:

@@ -14,6 +14,7 @@ from agreements import links
 from agreements.models import (
     CENT,
     Agreement,
+    AliasKind,
     Basis,
     Citation,
     Commitment,
@@ -22,6 +23,7 @@ from agreements.models import (
     Kind,
     MilestoneStatus,
     Organization,
+    OrganizationAlias,
     OrgType,
     Party,
     RelationKind,
@@ -443,11 +445,21 @@ class SectorDetailSerializer(WithTotalsMixin, SectorSerializer):
         fields = [*SectorSerializer.Meta.fields, "totals"]
 
 
+class AliasSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=AliasKind.choices, allow_blank=True)
+    language = serializers.CharField(help_text="BCP 47, such as kk or ru; may be empty.")
+
+    class Meta:
+        model = OrganizationAlias
+        fields = ["name", "kind", "language"]
+
+
 class OrganizationDetailSerializer(WithTotalsMixin, OrganizationSerializer):
     totals_lookup = "parties__organization"
+    aliases = AliasSerializer(many=True, help_text="Other names, short names and spellings, in any script.")
 
     class Meta(OrganizationSerializer.Meta):
-        fields = [*OrganizationSerializer.Meta.fields, "totals"]
+        fields = [*OrganizationSerializer.Meta.fields, "aliases", "totals"]
 
 
 def counts_schema(names, description):

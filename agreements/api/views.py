@@ -20,7 +20,7 @@ from rest_framework import mixins, views, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from agreements import links
+from agreements import content_language, links
 from agreements.filters import MAX_AMOUNT, AgreementFilterSet, ChangeFilterSet
 from agreements.models import (
     Agreement,
@@ -93,7 +93,14 @@ AGREEMENT_PARAMETERS = [
 ]
 
 
-DETAIL_OWN = ("id", "summary", "places", "entry_into_force_on", "expires_on", "updated_at")
+DETAIL_OWN = (
+    "id",
+    *content_language.every_column("summary"),
+    *content_language.every_column("places"),
+    "entry_into_force_on",
+    "expires_on",
+    "updated_at",
+)
 
 
 def iso_date(value):
@@ -107,7 +114,12 @@ def relations(this_end, other_end, pk):
     return (
         Relation.objects.filter(**{f"{this_end}_id": pk, f"{other_end}__publication_state": published})
         .select_related(other_end)
-        .only("kind", this_end, f"{other_end}__slug", f"{other_end}__title")
+        .only(
+            "kind",
+            this_end,
+            f"{other_end}__slug",
+            *(f"{other_end}__{name}" for name in content_language.every_column("title")),
+        )
     )
 
 
@@ -237,8 +249,8 @@ class AgreementViewSet(PublicReadOnlyViewSet):
         return Response(
             {
                 **rows[0],
-                "summary": own["summary"],
-                "places": Agreement(places=own["places"]).place_list,
+                "summary": content_language.pick(own, "summary"),
+                "places": Agreement(places=content_language.pick(own, "places")).place_list,
                 "entry_into_force_on": iso_date(own["entry_into_force_on"]),
                 "expires_on": iso_date(own["expires_on"]),
                 "relations": serializers.RelationSerializer(links, many=True, context={"request": request}).data,
@@ -336,7 +348,12 @@ class ChangeViewSet(PublicListViewSet):
     queryset = (
         PublishedVersion.objects.changes()
         .select_related("agreement")
-        .only("at", "changes", "agreement__slug", "agreement__title")
+        .only(
+            "at",
+            "changes",
+            "agreement__slug",
+            *(f"agreement__{name}" for name in content_language.every_column("title")),
+        )
     )
     serializer_class = serializers.ChangeSerializer
     filter_backends = [QueryFilterBackend]

@@ -40,7 +40,9 @@ def choices(values):
 
 AGREEMENT_FIELDS = [
     field("slug", description="The agreement's stable identifier.", required=True, unique=True),
-    field("title", required=True),
+    field("title", description="In English.", required=True),
+    field("title_ru", description="In Russian, where translated."),
+    field("title_kk", description="In Kazakh, where translated."),
     field("kind", required=True, enum=choices(Kind.values)),
     field("binding", "boolean", "Whether the kind of instrument creates obligations.", required=True),
     field("status", description="The deal's life.", required=True, enum=choices(Status.values)),

@@ -32,6 +32,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 AGREEMENT_COLUMNS = [
     "slug",
     "title",
+    "title_ru",
+    "title_kk",
     "kind",
     "binding",
     "status",
@@ -148,7 +150,10 @@ def agreement_row(agreement):
     has_own_value = agreement.value_amount is not None
     return {
         "slug": agreement.slug,
-        "title": agreement.title,
+        # English, and its translations where staff gave them (agreements/translation.py), in any language.
+        "title": agreement.title_en,
+        "title_ru": agreement.title_ru,
+        "title_kk": agreement.title_kk,
         "kind": agreement.kind,
         "binding": agreement.binding,
         "status": agreement.status,

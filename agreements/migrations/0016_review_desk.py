@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agreements", "0013_timeline"),
+        ("agreements", "0015_organization_aliases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -262,6 +262,12 @@ class Organization(KeepsFormerSlugs):
     website = models.URLField(max_length=300, blank=True)
     wikidata_qid = models.CharField("Wikidata QID", max_length=20, blank=True, validators=[qid_validator])
     registry_number = models.CharField(_("company registry number"), max_length=60, blank=True)
+    names_source = models.CharField(
+        _("source of the names"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where the Russian and Kazakh names come from, as the sources are cited."),
+    )
 
     history = HistoricalRecords()
 
@@ -282,6 +288,66 @@ class Organization(KeepsFormerSlugs):
 
     def get_absolute_url(self):
         return reverse("agreements:organization-detail", kwargs={"slug": self.slug})
+
+
+class AliasKind(models.TextChoices):
+    SHORT_NAME = "short_name", _("Short name")
+    ACRONYM = "acronym", _("Acronym")
+    OTHER_NAME = "other_name", _("Other name")
+    SPELLING = "spelling", _("Spelling")
+    SUBSIDIARY = "subsidiary", _("Name of a vehicle or subsidiary")
+
+
+class OrganizationAlias(models.Model):
+    """Another name an organisation goes by ("KTZ", "ҚТЖ"): shown on its page and searched."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("organisation")
+    )
+    name = models.CharField(_("name"), max_length=250)
+    kind = models.CharField(_("kind"), max_length=12, choices=AliasKind.choices, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        help_text=_("BCP 47 code with the script where it matters, such as ru, kk, kk-Latn."),
+    )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aliases",
+        verbose_name=_("source"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("Where the name is used, and by whom."))
+
+    class AliasManager(models.Manager):
+        def get_by_natural_key(self, organization_slug, name):
+            return self.get(organization__slug=organization_slug, name=name)
+
+    objects = AliasManager()
+
+    class Meta:
+        ordering = ["organization", "name"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="organization_alias_unique",
+                violation_error_message=_("This organisation already has this alias."),
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="organization_alias_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (*self.organization.natural_key(), self.name)
+
+    natural_key.dependencies = ["agreements.organization"]
 
 
 class Event(KeepsFormerSlugs):

@@ -42,6 +42,7 @@ def test_organization_list_and_detail(client, db):
         "registry_number": "",
         "agreement_count": 1,
         "url": f"{settings.SITE_URL}/organizations/wabtec/",
+        "aliases": [],
         "totals": {
             "count": 1,
             "valued": 1,

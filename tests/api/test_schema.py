@@ -61,11 +61,17 @@ def test_schema_has_every_public_path_and_only_gets(schema):
     assert {method for operations in schema["paths"].values() for method in operations} == {"get"}
 
 
+def parameter_names(operation):
+    """Each parameter's name; `lang`, shared by every operation, is a reference to its one definition."""
+    return {parameter.get("name") or parameter["$ref"].rsplit("/", 1)[-1] for parameter in operation["parameters"]}
+
+
 def test_schema_documents_every_query_parameter_and_the_400_shape(schema):
     operation = schema["paths"]["/api/v1/agreements/"]["get"]
-    names = {parameter["name"] for parameter in operation["parameters"]}
+    names = parameter_names(operation)
 
     assert names == {
+        "lang",
         "q",
         "sector",
         "kind",
@@ -85,10 +91,10 @@ def test_schema_documents_every_query_parameter_and_the_400_shape(schema):
         "page_size",
     }
     for name in ("stale", "overdue"):
-        parameter = next(parameter for parameter in operation["parameters"] if parameter["name"] == name)
+        parameter = next(parameter for parameter in operation["parameters"] if parameter.get("name") == name)
         assert filter_schema(parameter) == {"type": "string", "enum": ["false", "true"]}
         assert "`true`" in parameter["description"] and "`false`" in parameter["description"]
-    ordering = next(parameter for parameter in operation["parameters"] if parameter["name"] == "ordering")
+    ordering = next(parameter for parameter in operation["parameters"] if parameter.get("name") == "ordering")
     assert set(filter_schema(ordering)["enum"]) == {"signed_on", "-signed_on", "value", "-value", "title", "-title"}
     assert set(operation["responses"]) == {"200", "400", "404", "429"}
     error = schema["components"]["schemas"]["InvalidQuery"]
@@ -99,8 +105,9 @@ def test_schema_documents_every_query_parameter_and_the_400_shape(schema):
 
 def test_schema_documents_the_change_log(schema):
     operation = schema["paths"]["/api/v1/changes/"]["get"]
-    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"] if "name" in parameter}
     assert set(parameters) == {"since", "agreement", "page", "page_size"}
+    assert parameter_names(operation) == {*parameters, "lang"}
     assert filter_schema(parameters["since"]) == {"type": "string", "format": "date-time"}
     assert filter_schema(parameters["agreement"])["pattern"] == "^[-a-zA-Z0-9_]+$"
     assert set(operation["responses"]) == {"200", "400", "404", "429"}

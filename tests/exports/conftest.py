@@ -65,7 +65,9 @@ def hidden(db):
         make_deal(slug="secret-review", title="Secret review", publication_state=PublicationState.REVIEW),
     ]
     for record in records:
-        Organization.objects.filter(parties__agreement=record).update(name=f"Secret party of {record.slug}")
+        Organization.objects.filter(parties__agreement=record).update(
+            name=f"Secret party of {record.slug}", name_en=f"Secret party of {record.slug}"
+        )
         Source.objects.filter(citations__agreement=record).update(title=f"Secret source of {record.slug}")
     return records
 

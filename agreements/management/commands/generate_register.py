@@ -31,6 +31,7 @@ from agreements.models import (
     Status,
     Supports,
 )
+from agreements.translation import english_from_original
 
 PREFIX = "synthetic-"
 SECTORS = [
@@ -156,6 +157,8 @@ class Command(BaseCommand):
             rng = random.Random(seed)  # noqa: S311 - synthetic data, the same for the same seed
             made = Generator(rng, database, batch_size).run(agreements)
             # bulk_create sends no signals: build the stored search documents (PostgreSQL) in one UPDATE.
+            # Rows written by column carry their English text in the original columns only.
+            english_from_original(database)
             Agreement.objects.using(database).filter(slug__startswith=PREFIX).refresh_search_documents()
             derived.install_all(connection)
             # bulk_create sends no signals either: a new register version, so no validator outlives the load.

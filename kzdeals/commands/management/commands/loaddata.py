@@ -1,0 +1,3 @@
+from agreements.management.commands.loaddata import Command
+
+__all__ = ["Command"]

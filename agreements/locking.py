@@ -107,6 +107,8 @@ def changed_fields(row):
     names = [field.name for field in type(row).tracked_fields if field.name not in UNTRACKED and field.name != "id"]
     delta = row.diff_against(previous, included_fields=names)
     changed = {change.field for change in delta.changes}
+    # The original column of a translated field is its English one (agreements/translation.py): named once.
+    changed -= {f"{name}_en" for name in changed}
     return [str(row.instance_type._meta.get_field(name).verbose_name) for name in names if name in changed]
 
 
@@ -157,6 +159,11 @@ STALE = gettext_lazy(
     "Not saved: this record changed after you opened it. %(changes)s. The form below now shows their values in "
     "the fields you had not changed, and your input where you had: check it, then save again."
 )
+
+
+def same(one, other):
+    """Equal, an empty text and none counting as the same (a translation not yet written is stored as null)."""
+    return one == other or (one in (None, "") and other in (None, ""))
 
 
 def form_data_value(field, value):
@@ -225,7 +232,7 @@ class VersionedForm:
                 continue
             opened_value, current_value = getattr(then, attname), getattr(now, attname)
             posted = self.cleaned_data[name]
-            if opened_value == current_value or getattr(posted, "pk", posted) != opened_value:
+            if same(opened_value, current_value) or not same(getattr(posted, "pk", posted), opened_value):
                 continue
             key = self.add_prefix(name)
             if isinstance(field, forms.BooleanField):

@@ -239,6 +239,8 @@ def describe(model, fields, names):
     for field in model._meta.concrete_fields:
         if field.primary_key or field.name in KEPT or field.name not in fields:
             continue
+        if field.name.endswith("_en") and field.name.removesuffix("_en") in fields:
+            continue  # a translated field's original column is its English one (agreements/translation.py)
         value = fields[field.name]
         if field.is_relation:
             text = names.get((field.related_model, value), "" if value is None else f"#{value}")

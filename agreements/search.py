@@ -127,35 +127,37 @@ def _context():
     columns = [f"{field}{suffix}" for field in ("name", "place") for suffix in ("", "_ru", "_kk")]
     words = Concat(*(part for column in columns for part in (column, Value(" "))), output_field=TextField())
     event = Subquery(Event.objects.filter(pk=OuterRef("event_id")).annotate(words=words).values("words"))
+    text = TextField()
     return Concat(
-        Coalesce(event, Value("")),
+        Coalesce(event, Value(""), output_field=text),
         Value(" "),
         "places",
         Value(" "),
-        Coalesce("places_ru", Value("")),
+        Coalesce("places_ru", Value(""), output_field=text),
         Value(" "),
-        Coalesce("places_kk", Value("")),
-        output_field=TextField(),
+        Coalesce("places_kk", Value(""), output_field=text),
+        output_field=text,
     )
 
 
 def search_vector():
-    """The search document of the outer agreement: title (A), summary (B) in every language in its own
-    configuration; its parties' names (every language), aliases, signatories and their offices (C); its
-    context, the event and the places (D)."""
+    """The search document of the outer agreement: title (A), summary (B), its parties' names in every language,
+    aliases, signatories and their offices (C), its context, the event and the places (D); every text in every
+    configuration. A visitor's text is read in each configuration and matches if any reading does: each reading
+    must see the whole document, or a `-word` read in one configuration would miss the word indexed in
+    another (`purchase -boeing` found the Boeing deal, its name indexed only without stemming)."""
+    texts = {
+        "A": [F(field) for field in ("title", "title_ru", "title_kk")],
+        "B": [F(field) for field in ("summary", "summary_ru", "summary_kk")],
+        "C": [_party_names(), _party_other_names(), _party_aliases()],
+        "D": [_context()],
+    }
     vector = None
-    for weight, field in (("A", "title"), ("B", "summary")):
-        for code, config in CONFIGS.items():
-            column = field if code == "en" else f"{field}_{code}"
-            one = SearchVector(column, weight=weight, config=config)
+    for config in dict.fromkeys([*CONFIGS.values(), NAMES_CONFIG]):
+        for weight, expressions in texts.items():
+            one = SearchVector(*expressions, weight=weight, config=config)
             vector = one if vector is None else vector + one
-    return (
-        vector
-        + SearchVector(_party_names(), weight="C", config=NAMES_CONFIG)
-        + SearchVector(_party_other_names(), weight="C", config=NAMES_CONFIG)
-        + SearchVector(_party_aliases(), weight="C", config=NAMES_CONFIG)
-        + SearchVector(_context(), weight="D", config=NAMES_CONFIG)
-    )
+    return vector
 
 
 def refresh_search_documents(queryset):

@@ -52,13 +52,13 @@ def versions(client, publisher, commit):  # noqa: F811
     data = form_data(client.get(change_url(agreement)))
     data.update(
         {
-            "title": "Locomotive supply and service",
+            "title_en": "Locomotive supply and service",
             "parties-0-DELETE": "on",
             "parties-TOTAL_FORMS": "2",
             "parties-1-organization": str(wabtec.pk),
             "parties-1-side": "US",
             "parties-1-role": "supplier",
-            "commitments-0-description": "At least 310 locomotives",
+            "commitments-0-description_en": "At least 310 locomotives",
         }
     )
     response = commit(client.post, change_url(agreement), data)

@@ -66,24 +66,24 @@ def test_a_save_from_an_older_version_is_refused_naming_fields_and_who(alice, bo
     alices, bobs = opened(alice, url), opened(bob, url)
 
     bobs["value_amount"] = "4,300,000,000"
-    bobs["summary"] = "300 locomotives."
+    bobs["summary_en"] = "300 locomotives."
     assert bob.post(url, bobs).status_code == 302
 
-    alices["title"] = "Locomotive supply (Wabtec)"
+    alices["title_en"] = "Locomotive supply (Wabtec)"
     response = alice.post(url, alices)
     assert response.status_code == 200
     message = form_errors(response)
     assert "Not saved: this record changed after you opened it" in message
     assert "Bob changed value, summary" in message
     # Alice's input is kept; Bob's save stands.
-    assert response.context["adminform"].form["title"].value() == "Locomotive supply (Wabtec)"
+    assert response.context["adminform"].form["title_en"].value() == "Locomotive supply (Wabtec)"
     agreement.refresh_from_db()
     assert (agreement.title, agreement.value_amount) == ("Locomotive supply", Decimal("4300000000"))
 
     # The form shown again has Bob's values where Alice had changed nothing, and carries the current version:
     # saving it again keeps both changes.
     again = form_data(response)
-    assert (again["title"], again["value_amount"], again["summary"]) == (
+    assert (again["title_en"], again["value_amount"], again["summary_en"]) == (
         "Locomotive supply (Wabtec)",
         "4,300,000,000",
         "300 locomotives.",
@@ -102,16 +102,16 @@ def test_a_field_both_changed_keeps_the_input_of_the_one_refused(alice, bob):
     agreement = AgreementFactory(title="Locomotive supply", value_approximate=False)
     url = change_url(agreement)
     alices, bobs = opened(alice, url), opened(bob, url)
-    bobs["title"] = "Bob's title"
+    bobs["title_en"] = "Bob's title"
     bobs["value_approximate"] = "on"
     assert bob.post(url, bobs).status_code == 302
 
-    alices["title"] = "Alice's title"
+    alices["title_en"] = "Alice's title"
     response = alice.post(url, alices)
     assert response.status_code == 200
     assert "Bob changed title, approximate" in form_errors(response)
     again = form_data(response)
-    assert again["title"] == "Alice's title"
+    assert again["title_en"] == "Alice's title"
     assert again["value_approximate"] == "on"
     assert alice.post(url, again).status_code == 302
     agreement.refresh_from_db()
@@ -123,10 +123,10 @@ def test_a_save_from_the_current_version_goes_through(alice, bob):
     url = change_url(agreement)
     data = opened(alice, url)
     bob.get(url)  # opening is not saving
-    data["title"] = "New"
+    data["title_en"] = "New"
     assert alice.post(url, data).status_code == 302
     data = opened(alice, url)
-    data["title"] = "Newer"
+    data["title_en"] = "Newer"
     assert alice.post(url, data).status_code == 302
     agreement.refresh_from_db()
     assert agreement.title == "Newer"
@@ -139,10 +139,10 @@ def test_a_colleagues_change_to_inline_rows_only_counts(alice, bob):
     alices, bobs = opened(alice, url), opened(bob, url)
 
     prefix = next(key for key, value in bobs.items() if value == commitment.pk and key.endswith("-id"))[: -len("id")]
-    bobs[f"{prefix}description"] = "310 locomotives"
+    bobs[f"{prefix}description_en"] = "310 locomotives"
     assert bob.post(url, bobs).status_code == 302
 
-    alices["title"] = "Renamed"
+    alices["title_en"] = "Renamed"
     response = alice.post(url, alices)
     assert response.status_code == 200
     assert "Bob changed commitments (changed)" in form_errors(response)
@@ -163,9 +163,9 @@ def test_a_party_added_by_a_script_counts_and_names_no_one(alice):
 @pytest.mark.parametrize(
     ("factory", "model", "field"),
     [
-        (OrganizationFactory, Organization, "name"),
-        (EventFactory, Event, "name"),
-        (GroupFactory, Group, "name"),
+        (OrganizationFactory, Organization, "name_en"),
+        (EventFactory, Event, "name_en"),
+        (GroupFactory, Group, "name_en"),
         (SourceFactory, Source, "title"),
     ],
 )
@@ -178,7 +178,7 @@ def test_shared_records_refuse_a_save_from_an_older_version(alice, bob, factory,
     alices[field] = "Alice's"
     response = alice.post(url, alices)
     assert response.status_code == 200
-    assert f"Bob changed {model._meta.get_field(field).verbose_name}" in form_errors(response)
+    assert f"Bob changed {model._meta.get_field(field.removesuffix('_en')).verbose_name}" in form_errors(response)
     assert getattr(model.objects.get(pk=record.pk), field) == "Bob's"
     # Whose change it was stays in the record's history.
     assert model.history.filter(id=record.pk).latest("history_id").history_user == bob.user
@@ -188,14 +188,14 @@ def test_a_revert_from_an_older_version_is_refused(alice, bob):
     agreement = AgreementFactory(title="First")
     url = change_url(agreement)
     data = opened(alice, url)
-    data["title"] = "Second"
+    data["title_en"] = "Second"
     assert alice.post(url, data).status_code == 302
     first = agreement.history.order_by("history_id").first()
     revert_url = reverse("admin:agreements_agreement_simple_history", args=[agreement.pk, first.history_id])
     reverting = opened(alice, revert_url)
 
     bobs = opened(bob, url)
-    bobs["title"] = "Third"
+    bobs["title_en"] = "Third"
     assert bob.post(url, bobs).status_code == 302
 
     response = alice.post(revert_url, reverting)
@@ -215,7 +215,7 @@ def test_a_post_without_a_version_is_refused(alice):
     url = change_url(agreement)
     data = opened(alice, url)
     del data["edit_version"]
-    data["title"] = "Changed"
+    data["title_en"] = "Changed"
     response = alice.post(url, data)
     assert response.status_code == 200
     assert "did not say which version" in form_errors(response)
@@ -305,14 +305,14 @@ def test_a_colleagues_change_waiting_for_review_counts(db, django_capture_on_com
         clients[name].force_login(user)
     erins, franks = opened(clients["erin"], url), opened(clients["frank"], url)
 
-    erins["summary"] = "Erin's summary."
+    erins["summary_en"] = "Erin's summary."
     with django_capture_on_commit_callbacks(execute=True):
         assert clients["erin"].post(url, erins).status_code == 302
     assert Revision.objects.open().filter(agreement=agreement).count() == 1
     agreement.refresh_from_db()
     assert agreement.summary == "Old summary."  # waiting for review, not live
 
-    franks["title"] = "Frank's title"
+    franks["title_en"] = "Frank's title"
     response = clients["frank"].post(url, franks)
     assert response.status_code == 200
     assert "Erin changed the record (a change now waiting for review)" in form_errors(response)

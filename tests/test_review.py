@@ -92,8 +92,8 @@ def edit_as(client, user, agreement, change, commit):
 
 def editors_change(data):
     """A new title and summary, a new party, the citation deleted, the commitment reworded."""
-    data["title"] = f"{MARK} locomotive supply"
-    data["summary"] = f"{MARK} summary."
+    data["title_en"] = f"{MARK} locomotive supply"
+    data["summary_en"] = f"{MARK} summary."
     organization = OrganizationFactory(name=NEW_ORG, slug="neworgxyz", country="US")
     total = int(data["parties-TOTAL_FORMS"])
     data.update(
@@ -105,7 +105,7 @@ def editors_change(data):
         }
     )
     data["citations-0-DELETE"] = "on"
-    data["commitments-0-description"] = f"{MARK} at least 310 locomotives"
+    data["commitments-0-description_en"] = f"{MARK} at least 310 locomotives"
 
 
 PUBLIC_URLS = [
@@ -209,8 +209,8 @@ def test_a_publishers_own_edit_goes_live_at_once(client, publisher, live, commit
 
 
 def test_a_second_save_replaces_the_open_revision(client, editor, live, commit):
-    edit_as(client, editor, live, lambda data: data.update(title="First try"), commit)
-    edit_as(client, editor, live, lambda data: data.update(title="Second try"), commit)
+    edit_as(client, editor, live, lambda data: data.update(title_en="First try"), commit)
+    edit_as(client, editor, live, lambda data: data.update(title_en="Second try"), commit)
     assert [
         (revision.snapshot["agreement"]["fields"]["title"], revision.state) for revision in Revision.objects.all()
     ] == [
@@ -219,7 +219,7 @@ def test_a_second_save_replaces_the_open_revision(client, editor, live, commit):
     ]
     # The change form shows the published version and says a revision waits, and that saving replaces it.
     page = client.get(change_url(live))
-    assert page.context["adminform"].form.initial["title"] == "Locomotive supply"
+    assert page.context["adminform"].form.initial["title_en"] == "Locomotive supply"
     assert "saving it here replaces that revision" in page.content.decode()
 
 
@@ -233,7 +233,7 @@ def test_a_revision_adding_a_commitment_with_its_update_publishes_both(client, e
         {
             "commitments-TOTAL_FORMS": "2",
             "commitments-1-position": "2",
-            "commitments-1-description": "A depot in Astana",
+            "commitments-1-description_en": "A depot in Astana",
             "commitments-1-due_precision": "day",
             "commitment_updates-TOTAL_FORMS": str(int(data["commitment_updates-TOTAL_FORMS"]) + 1),
             "commitment_updates-0-commitment": str(commitment.pk),
@@ -255,7 +255,7 @@ def test_a_revision_adding_a_commitment_with_its_update_publishes_both(client, e
 
 
 def test_editors_cannot_publish_a_revision_or_a_record_in_review(client, editor, live, commit):
-    edit_as(client, editor, live, lambda data: data.update(title="Not yet"), commit)
+    edit_as(client, editor, live, lambda data: data.update(title_en="Not yet"), commit)
     in_review = AgreementFactory(slug="in-review", publication_state=PublicationState.REVIEW)
     for agreement in (live, in_review):
         response = client.post(review_url(agreement), {"decision": "publish"})
@@ -313,21 +313,21 @@ def test_request_changes_and_resubmit(client, editor, publisher, commit):
 
 
 def test_request_changes_on_a_revision_and_save_again(client, editor, publisher, live, commit):
-    edit_as(client, editor, live, lambda data: data.update(title="Too bold a title"), commit)
+    edit_as(client, editor, live, lambda data: data.update(title_en="Too bold a title"), commit)
     client.force_login(publisher)
     client.post(review_url(live), {"decision": "request_changes", "body": "Keep the press release's title."})
     assert Revision.objects.get().state == RevisionState.CHANGES_REQUESTED
-    response = edit_as(client, editor, live, lambda data: data.update(title="Locomotive supply deal"), commit)
+    response = edit_as(client, editor, live, lambda data: data.update(title_en="Locomotive supply deal"), commit)
     assert response.status_code == 302
     assert ReviewComment.objects.unresolved().count() == 0
     assert Revision.objects.open().get().snapshot["agreement"]["fields"]["title"] == "Locomotive supply deal"
 
 
 def test_the_review_thread_never_leaves_the_admin(client, editor, publisher, live, commit):
-    edit_as(client, editor, live, lambda data: data.update(title="Reworded"), commit)
+    edit_as(client, editor, live, lambda data: data.update(title_en="Reworded"), commit)
     client.force_login(publisher)
     client.post(review_url(live), {"decision": "request_changes", "body": "Secretcommentxyz please"})
-    edit_as(client, editor, live, lambda data: data.update(title="Reworded again"), commit)
+    edit_as(client, editor, live, lambda data: data.update(title_en="Reworded again"), commit)
     client.force_login(publisher)
     commit(client.post, review_url(live), {"decision": "publish"})
     assert "Secretcommentxyz" not in public_text(client)
@@ -348,7 +348,7 @@ def test_preview_of_a_draft_and_of_a_pending_revision(client, editor, live, comm
     assert client.get("/agreements/draft-preview/").status_code == 404
     assert "Unpublishedxyz" not in client.get("/sitemap.xml").content.decode()
 
-    edit_as(client, editor, live, lambda data: data.update(title="Previewedxyz title"), commit)
+    edit_as(client, editor, live, lambda data: data.update(title_en="Previewedxyz title"), commit)
     revision = Revision.objects.get()
     url = reverse("admin:agreements_agreement_revision_preview", args=[live.pk, revision.pk])
     assert "Previewedxyz title" in client.get(url).content.decode()
@@ -471,7 +471,7 @@ def test_the_review_warns_when_the_live_record_changed_since_the_revision(client
     edit_as(client, editor, live, lambda data: data.update(summary="The editor's summary."), commit)
     client.force_login(publisher)
     assert client.get(review_url(live)).context["changed_since"]["empty"]
-    edit_as(client, publisher, live, lambda data: data.update(title="The publisher's title"), commit)
+    edit_as(client, publisher, live, lambda data: data.update(title_en="The publisher's title"), commit)
     page = client.get(review_url(live))
     assert page.context["changed_since"]["fields"] == [
         {"label": "title", "before": "Locomotive supply", "after": "The publisher's title"}

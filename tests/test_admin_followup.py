@@ -269,7 +269,7 @@ def test_the_add_form_shows_one_blank_entry_and_no_updates(admin_client):
     entries = inline(response, "status_entries").formset
     assert (entries.min_num, len(entries.forms)) == (1, 1)
     assert "status" not in response.context["adminform"].form.fields
-    assert "form-row field-status" not in response.content.decode()  # no status to show before the first entry
+    assert "Set by its latest timeline entry" not in response.content.decode()  # no status before the first entry
 
 
 # --- commitment updates on the agreement's form -----------------------------------------------------------

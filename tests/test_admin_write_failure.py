@@ -176,8 +176,8 @@ def test_adding_an_agreement_with_parties_on_a_full_disk_gives_the_form_back(sta
     summary = LONG_TEXT
     data = agreement_post(
         sector,
-        title="Typed during the outage",
-        summary=summary,
+        title_en="Typed during the outage",
+        summary_en=summary,
         **{
             "parties-TOTAL_FORMS": "1",
             "parties-0-organization": str(organization.pk),

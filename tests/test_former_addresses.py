@@ -105,6 +105,6 @@ def test_the_register_renamed_through_the_admin_keeps_its_link(admin_client, cli
 
     sector = Sector.objects.get(slug="rail-transport")
     url = reverse("admin:agreements_sector_change", args=[sector.pk])
-    response = admin_client.post(url, {"name": sector.name, "slug": "railways"})
+    response = admin_client.post(url, {"name_en": sector.name, "slug": "railways"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert_moved(client, "/sectors/rail-transport/", "/sectors/railways/")

@@ -266,7 +266,7 @@ def test_two_saves_racing_from_the_same_version_cannot_both_pass(server_env, ser
         forms = [posted_fields(editor.get(url).text) for editor in editors]
         assert forms[0]["edit_version"] == forms[1]["edit_version"] != ""
         for number, form in enumerate(forms):
-            form["name"] = f"Renamed by editor {number}"
+            form["name_en"] = f"Renamed by editor {number}"
         start = threading.Barrier(2)
         answers = [None, None]
 

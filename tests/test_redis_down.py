@@ -72,7 +72,7 @@ def test_staff_sign_in_and_work_with_sessions_from_the_database(server):
     token = browser.csrf_token(change)
     page = browser.get(change)
     slug = re.search(r'name="slug" value="([^"]+)"', page.text).group(1)
-    saved = browser.post(change, {"csrfmiddlewaretoken": token, "name": "Renamed while Redis is down", "slug": slug})
+    saved = browser.post(change, {"csrfmiddlewaretoken": token, "name_en": "Renamed while Redis is down", "slug": slug})
     assert saved.status == 302
     assert "Renamed while Redis is down" in browser.get("/admin/agreements/sector/").text
 

@@ -123,7 +123,7 @@ def test_the_history_list_and_revert_form_break_no_csp_rule(page, db):
     oldest = agreement.history.order_by("history_date").first()
     response = page.goto(f"/admin/agreements/agreement/{agreement.pk}/history/{oldest.history_id}/")
     assert response.status == 200
-    assert page.locator("#id_title").input_value() == "First title"
+    assert page.locator("#id_title_en").input_value() == "First title"
     assert csp_violations(page) == []
 
     with page.expect_navigation():

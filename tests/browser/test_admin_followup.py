@@ -22,7 +22,7 @@ def log_in(page):
 
 
 def readonly_status(page):
-    return page.locator(".form-row.field-status .readonly").inner_text().strip()
+    return page.locator("fieldset").first.locator(".form-row.field-status .readonly").inner_text().strip()
 
 
 def test_adding_an_entry_and_an_update_in_the_form_moves_the_statuses_without_csp_violations(page, db):
@@ -59,7 +59,7 @@ def test_adding_an_entry_and_an_update_in_the_form_moves_the_statuses_without_cs
         page.locator("input[name=_continue]").click()
     assert page.locator(".messagelist .success").is_visible()
     assert readonly_status(page) == "In force"
-    assert page.locator("#commitments-group td.field-status").first.inner_text().strip() == "Partially met"
+    assert page.locator("#commitments-group .field-status .readonly").first.inner_text().strip() == "Partially met"
     assert csp_violations(page) == []
 
     agreement.refresh_from_db()

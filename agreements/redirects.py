@@ -40,7 +40,7 @@ class FormerAddressMiddleware:
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
             return response
         match = getattr(request, "resolver_match", None)
-        if match is None or "slug" not in match.kwargs or not match.url_name:
+        if match is None or "slug" not in match.kwargs or not match.url_name or "\x00" in match.kwargs["slug"]:
             return response
         kind = match.url_name.split("-")[0]
         if kind not in SluggedKind.values:

@@ -169,9 +169,10 @@ def apply_snapshot(agreement_id, snapshot):
         for child in CHILDREN:
             for row in snapshot.get(child.name, []):
                 incoming = deserialize(child.model, row)
-                setattr(incoming, f"{child.parent}_id", agreement_id)
-                if child.under_commitment:
+                if child.under_commitment:  # its parent is a commitment, a new one's by its new id
                     incoming.commitment_id = new_ids.get(incoming.commitment_id, incoming.commitment_id)
+                else:
+                    setattr(incoming, f"{child.parent}_id", agreement_id)
                 current = existing[child.name].get(row["pk"])
                 if current is not None:
                     # A commitment's status is its updates' (the database writes it).

@@ -10,6 +10,7 @@ publication of a revision, or a restore. The public reads the live rows only (`A
 so a pending revision never reaches a page, the API, an export, a feed or the change log.
 """
 
+import copy
 import json
 from dataclasses import dataclass
 
@@ -202,14 +203,65 @@ def resolve_requests(agreement_id, user):
 
 
 def submit_revision(agreement_id, snapshot, user):
-    """Store `snapshot` as the record's pending revision (it replaces an open one) and resolve open requests."""
+    """Store `snapshot` as the record's pending revision and resolve open requests. An open revision is
+    replaced, its changes carried into the new one wherever the new save left the record as it is live
+    (`carry_over`): a second save, the editor's own or a colleague's, adds to what waits for review rather
+    than dropping it."""
     with transaction.atomic():
         Agreement.objects.select_for_update().filter(pk=agreement_id).first()
+        live = snapshot_of(agreement_id)
+        previous = Revision.objects.open().filter(agreement_id=agreement_id).order_by("-created_at", "-pk").first()
+        if previous is not None and previous.base:
+            snapshot = carry_over(snapshot, live, previous.base, previous.snapshot)
         Revision.objects.open().filter(agreement_id=agreement_id).update(state=RevisionState.SUPERSEDED)
         resolve_requests(agreement_id, user)
-        return Revision.objects.create(
-            agreement_id=agreement_id, snapshot=snapshot, base=snapshot_of(agreement_id), created_by=user
-        )
+        return Revision.objects.create(agreement_id=agreement_id, snapshot=snapshot, base=live, created_by=user)
+
+
+def carry_over(snapshot, live, before, after):
+    """`snapshot` (a save made from the `live` record) with the changes from `before` to `after` (an open
+    revision and the live record it was made from) replayed wherever `snapshot` left `live` as it was: a field
+    the new save did not change takes the revision's value, a row the revision added is added (with a new
+    negative id, see `detach_new_rows`), a row it removed is removed unless the new save changed it. Where
+    both changed the same field, the new save, made last, wins."""
+    merged = copy.deepcopy(snapshot)
+    replay_fields(merged["agreement"], live["agreement"], before["agreement"], after["agreement"])
+    next_id = min([0, *(row["pk"] for child in CHILDREN for row in merged[child.name])])
+    renamed = {}  # a commitment the revision added: its id there -> its id in `merged`
+    for child in CHILDREN:
+        rows = {row["pk"]: row for row in merged[child.name]}
+        live_rows = {row["pk"]: row for row in live[child.name]}
+        before_rows = {row["pk"]: row for row in before.get(child.name, [])}
+        after_rows = {row["pk"]: row for row in after.get(child.name, [])}
+        for pk, row in after_rows.items():
+            if pk in before_rows:
+                if pk in rows and pk in live_rows:
+                    replay_fields(rows[pk], live_rows[pk], before_rows[pk], row)
+                continue
+            added = copy.deepcopy(row)
+            if child.under_commitment:
+                added["fields"]["commitment"] = renamed.get(row["fields"]["commitment"], row["fields"]["commitment"])
+            if any(other["fields"] == added["fields"] for other in merged[child.name]):
+                continue  # the new save added the same row
+            next_id -= 1
+            if child.model is Commitment:
+                renamed[pk] = next_id
+            added["pk"] = next_id
+            merged[child.name].append(added)
+        removed = {pk for pk in before_rows.keys() - after_rows.keys() if pk in rows and rows[pk] == live_rows.get(pk)}
+        merged[child.name] = [row for row in merged[child.name] if row["pk"] not in removed]
+    # An update follows its commitment out.
+    commitments = {row["pk"] for row in merged["commitments"]}
+    merged["commitment_updates"] = [
+        row for row in merged["commitment_updates"] if row["fields"]["commitment"] in commitments
+    ]
+    return merged
+
+
+def replay_fields(row, live_row, before_row, after_row):
+    for name, value in after_row["fields"].items():
+        if before_row["fields"].get(name) != value and row["fields"].get(name) == live_row["fields"].get(name):
+            row["fields"][name] = value
 
 
 def publish_revision(revision, user):

@@ -217,10 +217,79 @@ def test_a_second_save_replaces_the_open_revision(client, editor, live, commit):
         ("Second try", RevisionState.PENDING),
         ("First try", RevisionState.SUPERSEDED),
     ]
-    # The change form shows the published version and says a revision waits, and that saving replaces it.
+    # The change form shows the published version and says a revision waits, and that saving adds to it.
     page = client.get(change_url(live))
     assert page.context["adminform"].form.initial["title_en"] == "Locomotive supply"
-    assert "saving it here replaces that revision" in page.content.decode()
+    assert "what you change here is added to that revision" in page.content.decode()
+
+
+def test_a_second_save_keeps_what_the_open_revision_changed_and_it_did_not(client, editor, publisher, live, commit):
+    """No edit is lost: the form shows the published version, so a second save (the editor's own or a
+    colleague's) carries the open revision's changes over wherever it left the record as it is live."""
+    colleague = staff_in("editors", "colleague")
+    response = edit_as(client, editor, live, editors_change, commit)
+    assert response.status_code == 302, form_errors(response)
+
+    def second(data):
+        data["summary_en"] = "A colleague's summary."  # the first revision changed it too: the later save wins
+        data["places_en"] = "Astana"
+        data["commitments-0-unit_en"] = "locomotives"
+        total = int(data["citations-TOTAL_FORMS"])
+        source = SourceFactory(key="akorda", title="Akorda statement")
+        data.update(
+            {
+                "citations-TOTAL_FORMS": str(total + 1),
+                f"citations-{total}-source": str(source.pk),
+                f"citations-{total}-supports": "record",
+            }
+        )
+
+    response = edit_as(client, colleague, live, second, commit)
+    assert response.status_code == 302, form_errors(response)
+    first, replaced = Revision.objects.order_by("created_at", "pk")
+    assert (first.state, replaced.state) == (RevisionState.SUPERSEDED, RevisionState.PENDING)
+
+    client.force_login(publisher)
+    response = commit(client.post, review_url(live), {"decision": "publish"})
+    assert response.status_code == 302
+    live.refresh_from_db()
+    assert live.title == f"{MARK} locomotive supply"  # the first revision's, untouched by the second
+    assert live.summary == "A colleague's summary."
+    assert live.places == "Astana"
+    assert Party.objects.filter(agreement=live, organization__slug="neworgxyz").exists()
+    commitment = Commitment.objects.get(agreement=live)
+    assert (commitment.description, commitment.unit) == (f"{MARK} at least 310 locomotives", "locomotives")
+    # The first revision removed the Wabtec citation, the second added Akorda's: both hold.
+    assert list(Citation.objects.filter(agreement=live).values_list("source__key", flat=True)) == ["akorda"]
+
+
+def test_a_second_save_keeps_a_commitment_that_the_open_revision_added(client, editor, publisher, commit):
+    agreement = commit(AgreementFactory, slug="with-commitment")
+    StatusEntryFactory(agreement=agreement)
+    client.force_login(editor)
+    data = form_data(client.get(change_url(agreement)))
+    data.update(
+        {
+            "commitments-TOTAL_FORMS": "1",
+            "commitments-0-position": "1",
+            "commitments-0-description_en": "A depot in Astana",
+            "commitments-0-due_precision": "day",
+        }
+    )
+    assert commit(client.post, change_url(agreement), data).status_code == 302
+    edit_as(client, editor, agreement, lambda data: data.update(title_en="Retitled"), commit)
+    revision = Revision.objects.open().get()
+    assert revision.snapshot["agreement"]["fields"]["title_en"] == "Retitled"
+    assert [row["fields"]["description_en"] for row in revision.snapshot["commitments"]] == ["A depot in Astana"]
+    assert all(row["pk"] < 0 for row in revision.snapshot["commitments"])
+
+    client.force_login(publisher)
+    commit(client.post, review_url(agreement), {"decision": "publish"})
+    agreement.refresh_from_db()
+    assert agreement.title == "Retitled"
+    assert list(Commitment.objects.filter(agreement=agreement).values_list("description", flat=True)) == [
+        "A depot in Astana"
+    ]
 
 
 def test_a_revision_adding_a_commitment_with_its_update_publishes_both(client, editor, publisher, commit):

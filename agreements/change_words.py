@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from .content_language import OTHERS as OTHER_LANGUAGES
 from .models import (
     Agreement,
     Basis,
@@ -125,6 +126,19 @@ NAMED = {
     "source": (Source.objects, "key", ("publisher", "title")),
     "agreement": (Agreement.objects.public(), "slug", ("title",)),
 }
+
+
+def label_of(labels, name):
+    """The label of a field name, a translated column's (`title_ru`) being its field's with its language."""
+    if name in labels:
+        return labels[name]
+    field_name, _sep, code = name.rpartition("_")
+    if code in OTHER_LANGUAGES and field_name in labels:
+        language = get_language_info(code)["name_translated"]
+        return _("%(field)s (%(language)s)") % {"field": labels[field_name], "language": language}
+    return None
+
+
 SLUG = re.compile(r"^[-\w]+$")
 DECIMAL = re.compile(r"^-?\d+\.\d+$")
 PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
@@ -309,10 +323,10 @@ def describe(versions):
         entries.append(entry)
         for change in version.changes:
             name, before, after = change["field"], change.get("before"), change.get("after")
-            if name in AGREEMENT_LABELS:
+            if label_of(AGREEMENT_LABELS, name) is not None:
                 kind = AGREEMENT_KINDS.get(name, "text")
                 parts = (words.part(kind, before), words.part(kind, after))
-                pending.append((entry, "%(label)s", {"label": AGREEMENT_LABELS[name]}, "changed", *parts))
+                pending.append((entry, "%(label)s", {"label": label_of(AGREEMENT_LABELS, name)}, "changed", *parts))
             elif name in COLLECTION_LABELS:
                 action = "added" if before is None else "removed"
                 parts = summary_parts(words, name, after if before is None else before)
@@ -323,7 +337,7 @@ def describe(versions):
                 key, _dot, row_field = rest.rpartition(".")
                 template, label_parts = row_label_parts(words, collection, key)
                 kind = ROW_KINDS.get((collection, row_field), "text")
-                label = {"row": (template, label_parts), "field": ROW_FIELD_LABELS.get(row_field, row_field)}
+                label = {"row": (template, label_parts), "field": label_of(ROW_FIELD_LABELS, row_field) or row_field}
                 parts = (words.part(kind, before), words.part(kind, after))
                 pending.append((entry, None, label, "changed", *parts))
     words.read_names()

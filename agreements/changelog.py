@@ -22,6 +22,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone, translation
 
 from .content_language import DEFAULT as DEFAULT_LANGUAGE
+from .content_language import OTHERS as OTHER_LANGUAGES
 from .models import (
     Agreement,
     Citation,
@@ -39,6 +40,7 @@ from .models import (
     StatusEntry,
     format_partial_date,
 )
+from .translation import FIELDS as TRANSLATED
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,16 @@ AGREEMENT_FIELDS = {
     "summary": ("summary",),
     "places": ("places",),
 }
+
+
+def with_translations(fields, model):
+    """`fields` and, after them, each translated one's columns in the other languages (`title_ru`): a
+    translation added or changed is a change a reader of that language sees."""
+    translated = [name for name in fields if name in TRANSLATED.get(model, ())]
+    return {**fields, **{f"{name}_{code}": (f"{name}_{code}",) for code in OTHER_LANGUAGES for name in translated}}
+
+
+AGREEMENT_FIELDS = with_translations(AGREEMENT_FIELDS, Agreement)
 
 
 @dataclass(frozen=True)
@@ -86,14 +98,17 @@ COLLECTIONS = (
         Commitment,
         "agreement_id",
         ("position",),
-        {
-            "description": ("description",),
-            "quantity": ("quantity",),
-            "unit": ("unit",),
-            "due_on": ("due_on", "due_precision"),
-            "status": ("status",),
-            "source": ("source",),
-        },
+        with_translations(
+            {
+                "description": ("description",),
+                "quantity": ("quantity",),
+                "unit": ("unit",),
+                "due_on": ("due_on", "due_precision"),
+                "status": ("status",),
+                "source": ("source",),
+            },
+            Commitment,
+        ),
     ),
     Collection(
         "commitment_updates",

@@ -439,3 +439,29 @@ def test_change_log_and_feed_query_counts_are_constant(client, django_assert_max
         assert client.get(CHANGES_FEED).status_code == 200
     with django_assert_max_num_queries(9):
         assert client.get(reverse("agreements:agreement-feed", args=[last.slug])).status_code == 200
+
+
+def test_a_translation_added_or_changed_is_a_change_in_the_log_named_with_its_language(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    """A reader of Russian sees a Russian title change: a translation is part of the public record."""
+    with django_capture_on_commit_callbacks(execute=True):
+        record = AgreementFactory(title="Tractor assembly", slug="tractors")
+        CommitmentFactory(agreement=record, position=1, description="At least 3,000 units")
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(record, admin_user, title_ru="Сборка тракторов")
+    with django_capture_on_commit_callbacks(execute=True):
+        commitment = record.commitments.get()
+        commitment.description_kk = "Кемінде 3 000 бірлік"
+        commitment.save()
+    changes = [
+        change["field"]
+        for version in PublishedVersion.objects.filter(agreement=record).order_by("at", "id")
+        for change in version.changes
+    ]
+    assert changes[-2:] == ["title_ru", "commitments.1.description_kk"]
+    english = text_of(client.get(CHANGES).content.decode())
+    assert "Title (Russian): (none) → Сборка тракторов" in english
+    assert "Commitment 1 · description (Kazakh): (none) → Кемінде 3 000 бірлік" in english
+    russian = text_of(client.get("/ru" + CHANGES).content.decode())
+    assert "Название (Русский): (нет) → Сборка тракторов" in russian

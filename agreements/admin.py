@@ -36,6 +36,7 @@ from .admin_followup import (
 )
 from .admin_forms import AmountFieldsMixin
 from .admin_review import DeskFilter, ReviewedChangesMixin
+from .admin_shared import SharedRecordInlineMixin, SharedRecordMixin
 from .amounts import format_amount, short_amount
 from .locking import VersionedAdminMixin
 from .models import (
@@ -422,14 +423,14 @@ class AgreementAdmin(
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class OrganizationAliasInline(admin.TabularInline):
+class OrganizationAliasInline(SharedRecordInlineMixin, admin.TabularInline):
     model = OrganizationAlias
     extra = 0
     autocomplete_fields = ["source"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(VersionedAdminMixin, TranslationAdmin, SimpleHistoryAdmin):
+class OrganizationAdmin(SharedRecordMixin, VersionedAdminMixin, TranslationAdmin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     inlines = [OrganizationAliasInline]
     list_display = ["name", "short_name", "country", "org_type", "wikidata_qid"]
@@ -439,7 +440,7 @@ class OrganizationAdmin(VersionedAdminMixin, TranslationAdmin, SimpleHistoryAdmi
 
 
 @admin.register(Source)
-class SourceAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class SourceAdmin(SharedRecordMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["key", "publisher", "title", "published_on", "language"]
     list_filter = ["publisher", "language"]
@@ -449,7 +450,7 @@ class SourceAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, SimpleHistoryAdmin):
+class EventAdmin(SharedRecordMixin, VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, SimpleHistoryAdmin):
     inlines = [EventClaimInline]
     list_display = ["name", "starts_on", "ends_on", "place", "announced_documents", "announced_display"]
     search_fields = [*content_language.every_column("name")[1:], "slug", *content_language.every_column("place")[1:]]
@@ -465,7 +466,7 @@ class EventAdmin(VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, Simpl
 
 
 @admin.register(Group)
-class GroupAdmin(VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, SimpleHistoryAdmin):
+class GroupAdmin(SharedRecordMixin, VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, SimpleHistoryAdmin):
     list_display = ["name", "event", "amount_display", "basis"]
     list_filter = ["basis", "event"]
     list_select_related = ["event"]
@@ -479,7 +480,7 @@ class GroupAdmin(VersionedAdminMixin, AmountFieldsMixin, TranslationAdmin, Simpl
 
 
 @admin.register(Sector)
-class SectorAdmin(TranslationAdmin):
+class SectorAdmin(SharedRecordMixin, TranslationAdmin):
     list_display = ["name", "slug"]
     search_fields = [*content_language.every_column("name")[1:], "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import changelog
 from .admin_forms import AmountFieldsMixin
+from .admin_shared import SharedRecordInlineMixin
 from .amounts import format_amount
 from .models import Agreement, Commitment, CommitmentUpdate, EventClaim, StatusEntry, is_stale
 
@@ -205,7 +206,7 @@ class MilestoneStatusForm(forms.ModelForm):
         help_texts = {"status": MILESTONE_HELP}
 
 
-class EventClaimInline(AmountFieldsMixin, admin.TabularInline):
+class EventClaimInline(SharedRecordInlineMixin, AmountFieldsMixin, admin.TabularInline):
     model = EventClaim
     fields = ["source", "claim", "amount", "currency", "approximate"]
     autocomplete_fields = ["source"]

@@ -18,8 +18,18 @@ EDITABLE = [
     "statusentry",
     "commitmentupdate",
     "eventclaim",
+    "organizationalias",
 ]
-REMOVABLE_INLINES = ["party", "commitment", "citation", "relation", "statusentry", "commitmentupdate", "eventclaim"]
+REMOVABLE_INLINES = [
+    "party",
+    "commitment",
+    "citation",
+    "relation",
+    "statusentry",
+    "commitmentupdate",
+    "eventclaim",
+    "organizationalias",
+]
 HISTORY = [
     "historicalagreement",
     "historicalparty",

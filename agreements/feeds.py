@@ -83,6 +83,8 @@ class LatestAgreementsFeed(ConditionalFeed):
             )
         elif item.value_amount is not None:
             parts.append(format_money(item.value_amount, item.value_currency, item.value_approximate))
+        if item.is_stale:
+            parts.append(_("stale: not checked against its sources lately"))
         text = " · ".join(parts)
         return f"{text}. {item.summary}" if item.summary else text
 

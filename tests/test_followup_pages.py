@@ -142,6 +142,21 @@ def test_stale_after_180_days_since_the_last_verification(client, register, monk
     assert ("not checked against its sources in the last 180 days" in html) is stale
 
 
+@pytest.mark.parametrize(("days", "stale"), [(180, False), (181, True)])
+def test_stale_records_say_so_in_every_list_and_feed(client, register, monkeypatch, days, stale):
+    """PRODUCT.md: stale records say so on every surface (the page, the API and the exports have their own tests)."""
+    on_day(monkeypatch, datetime.date(2026, 12, 1) + datetime.timedelta(days=days))
+    badge = '<span class="badge badge-stale" title="Not checked against its sources in the last 180 days">stale</span>'
+    for url in ("/agreements/", "/organizations/wabtec/", "/sectors/rail-transport/", "/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert (badge in response.content.decode()) is stale, url
+    russian = client.get("/ru/agreements/").content.decode()
+    assert ("Не сверялось с источниками последние 180 дней" in russian) is stale  # noqa: RUF001
+    feed = client.get("/feeds/agreements/").content.decode()
+    assert ("stale: not checked against its sources lately" in feed) is stale
+
+
 def test_john_deere_has_no_news_since_november_2025(client, register):
     html = page(client, "john-deere-agricultural-machinery")
     assert "No news since November 2025 (the newest dated fact on this record)" in text_of(html)

@@ -764,6 +764,13 @@ class Agreement(KeepsFormerSlugs, StatusAsLoaded):
     def get_absolute_url(self):
         return reverse("agreements:agreement-detail", kwargs={"slug": self.slug})
 
+    @property
+    def is_stale(self):
+        """Not checked against its sources within REGISTER_STALE_AFTER_DAYS (PRODUCT.md, "Follow-up")."""
+        from .followup import is_stale
+
+        return is_stale(self.last_verified_on)
+
     def clean(self):
         super().clean()
         if self.group_id and self.value_amount is not None:

@@ -108,3 +108,9 @@ def one_address_url(name):
     """The address of what has one address in every language (the sitemap): never under a prefix."""
     with translation.override(settings.LANGUAGE_CODE):
         return reverse(name)
+
+
+@register.simple_tag
+def stale_after_days():
+    """REGISTER_STALE_AFTER_DAYS, for a stale badge's explanation wherever a row is shown."""
+    return settings.REGISTER_STALE_AFTER_DAYS

@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from tests import servers
+from tests.factories import staff_in
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +42,15 @@ def served_database(server_env, tmp_path_factory):
     with servers.database_for_servers(tmp_path_factory.mktemp("served")) as url:
         servers.prepare_database({**server_env, "DATABASE_URL": url})
         yield url
+
+
+@pytest.fixture
+def editor(db):
+    """An editor: prepares records; a change to a published one waits for review (agreements/roles.py)."""
+    return staff_in("editors", "editor")
+
+
+@pytest.fixture
+def publisher(db):
+    """A publisher: also publishes, unpublishes and changes what the public sees."""
+    return staff_in("publishers", "publisher")

@@ -120,3 +120,13 @@ class CommitmentUpdateFactory(factory.django.DjangoModelFactory):
     status = models.MilestoneStatus.SCHEDULED
     date = datetime.date(2026, 3, 1)
     source = factory.SubFactory(SourceFactory)
+
+
+def staff_in(group_name, username):
+    """A staff member in one of the editorial groups ("editors", "publishers": agreements/roles.py)."""
+    from django.contrib.auth.models import Group as AuthGroup
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user(username, password="not-used-in-tests", is_staff=True)
+    user.groups.add(AuthGroup.objects.get(name=group_name))
+    return user

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group as AuthGroup
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,17 +27,6 @@ pytestmark = pytest.mark.django_db
 
 DRAFT, PUBLISHED = PublicationState.DRAFT, PublicationState.PUBLISHED
 SIGNED_ON = datetime.date(2025, 11, 6)
-
-
-def staff_in(group_name, username):
-    user = User.objects.create_user(username, password="not-used-in-tests", is_staff=True)
-    user.groups.add(AuthGroup.objects.get(name=group_name))
-    return user
-
-
-@pytest.fixture
-def editor(db):
-    return staff_in("editors", "editor")
 
 
 @pytest.fixture

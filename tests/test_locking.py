@@ -23,9 +23,9 @@ from tests.factories import (
     OrganizationFactory,
     PartyFactory,
     SourceFactory,
+    staff_in,
 )
 from tests.test_admin import form_data, form_errors
-from tests.test_workflow import staff_in
 
 PASSWORD = "a long and good password"
 

@@ -30,24 +30,15 @@ from tests.factories import (
     SectorFactory,
     SourceFactory,
     StatusEntryFactory,
+    staff_in,
 )
 from tests.test_admin import form_data, form_errors
-from tests.test_workflow import change_url, run_action, staff_in
+from tests.test_workflow import change_url, run_action
 
 pytestmark = pytest.mark.django_db
 
 MARK = "Changedxyz"
 NEW_ORG = "Neworgxyz"
-
-
-@pytest.fixture
-def editor(db):
-    return staff_in("editors", "editor")
-
-
-@pytest.fixture
-def publisher(db):
-    return staff_in("publishers", "publisher")
 
 
 @pytest.fixture

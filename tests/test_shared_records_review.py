@@ -17,19 +17,8 @@ from tests.factories import (
     SourceFactory,
 )
 from tests.test_admin import form_data
-from tests.test_workflow import staff_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(db):
-    return staff_in("editors", "editor")
-
-
-@pytest.fixture
-def publisher(db):
-    return staff_in("publishers", "publisher")
 
 
 def url(obj):

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth.models import Group as AuthGroup
-from django.contrib.auth.models import User
 from django.urls import reverse
 
 from agreements.models import Agreement, PublicationState
@@ -12,22 +11,6 @@ from tests.test_admin import agreement_post, form_data, form_errors
 pytestmark = pytest.mark.django_db
 
 DRAFT, REVIEW, PUBLISHED = PublicationState.DRAFT, PublicationState.REVIEW, PublicationState.PUBLISHED
-
-
-def staff_in(group_name, username):
-    user = User.objects.create_user(username, password="not-used-in-tests", is_staff=True)
-    user.groups.add(AuthGroup.objects.get(name=group_name))
-    return user
-
-
-@pytest.fixture
-def editor(db):
-    return staff_in("editors", "editor")
-
-
-@pytest.fixture
-def publisher(db):
-    return staff_in("publishers", "publisher")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import changelog
 from .admin_forms import AmountFieldsMixin
-from .admin_shared import SharedRecordInlineMixin
+from .admin_shared import RevertNeedsChangePermissionMixin, SharedRecordInlineMixin
 from .amounts import format_amount
 from .models import Agreement, Commitment, CommitmentUpdate, EventClaim, StatusEntry, is_stale
 
@@ -264,7 +264,7 @@ class TimelineRowForm(forms.ModelForm):
         return cleaned_data
 
 
-class TimelineRowAdmin(SimpleHistoryAdmin):
+class TimelineRowAdmin(RevertNeedsChangePermissionMixin, SimpleHistoryAdmin):
     """Entries and updates across the register: to find and correct them (they are added on their agreement,
     where the commitment is one of its own). Whatever is saved or deleted here moves a status the database
     keeps: `record_timeline_statuses` writes its history."""

@@ -36,6 +36,11 @@ def can_publish(user):
     return user.has_perm("agreements.publish_agreement")
 
 
+def may_withdraw(user, revision):
+    """A revision's author, or a publisher, may take it back."""
+    return can_publish(user) or (revision.created_by_id is not None and revision.created_by_id == user.pk)
+
+
 def version_moment(version):
     """The moment a history version stands for: its inline rows are saved just after the agreement's row, so a
     version lasts until the record's next version (or now)."""
@@ -165,7 +170,9 @@ class ReviewedChangesMixin:
             snapshot = revisions.snapshot_of(obj.pk)
             transaction.savepoint_rollback(savepoint)
             snapshot = detach_new_rows(snapshot, obj.pk)
-            request.kzdeals_revision = revisions.submit_revision(obj.pk, snapshot, request.user)
+            request.kzdeals_revision, request.kzdeals_clashes = revisions.submit_revision(
+                obj.pk, snapshot, request.user
+            )
             message = [{"changed": {"fields": [gettext("Pending revision submitted for review")]}}]
         return super().log_change(request, obj, message)
 
@@ -181,6 +188,17 @@ class ReviewedChangesMixin:
             % {"title": Agreement.objects.get(pk=obj.pk)},
             messages.SUCCESS,
         )
+        clashes = getattr(request, "kzdeals_clashes", None)
+        if clashes:
+            self.message_user(
+                request,
+                gettext(
+                    "Not carried over from the revision your save replaced, because the published record changed "
+                    "there since that revision was made: %(changes)s. Check the comparison below."
+                )
+                % {"changes": "; ".join(dict.fromkeys(str(clash) for clash in clashes))},
+                messages.WARNING,
+            )
         return HttpResponseRedirect(reverse("admin:agreements_agreement_review", args=[obj.pk]))
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -256,6 +274,8 @@ class ReviewedChangesMixin:
         pending = (revision is not None and revision.state == RevisionState.PENDING) or in_review
         form = RequestChangesForm()
         if request.method == "POST":
+            if request.POST.get("decision") == "withdraw":
+                return self.withdraw(request, agreement, revision)
             if not publisher:
                 raise PermissionDenied
             if not pending:
@@ -284,6 +304,7 @@ class ReviewedChangesMixin:
             "in_review": in_review,
             "pending": pending,
             "can_decide": publisher and pending,
+            "can_withdraw": revision is not None and may_withdraw(request.user, revision),
             "comparison": revisions.compare(live, revision.snapshot) if revision is not None else None,
             # A publisher's save since the revision was made would be overwritten by publishing it: said first.
             "changed_since": (
@@ -298,6 +319,18 @@ class ReviewedChangesMixin:
             ),
         }
         return private(TemplateResponse(request, "admin/agreements/agreement/review.html", context))
+
+    def withdraw(self, request, agreement, revision):
+        if revision is None or not may_withdraw(request.user, revision):
+            raise PermissionDenied
+        revisions.withdraw_revision(revision, request.user)
+        self.log_change(request, agreement, [{"changed": {"fields": [gettext("Pending revision withdrawn")]}}])
+        self.message_user(
+            request,
+            gettext("Revision withdrawn: the published version stays, and the next save starts from it."),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:agreements_agreement_change", args=[agreement.pk]))
 
     def publish_pending(self, request, agreement, revision):
         try:

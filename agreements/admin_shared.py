@@ -80,17 +80,21 @@ def locked_for(request, model, obj):
     return cache[key]
 
 
-class SharedRecordMixin:
+class RevertNeedsChangePermissionMixin:
+    """For a SimpleHistoryAdmin: django-simple-history asks only for the view permission, even to revert a record
+    to an older version; a revert is a change, refused to whoever may not change the record."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, object_id)):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class SharedRecordMixin(RevertNeedsChangePermissionMixin):
     """For a ModelAdmin of a shared record: read-only for editors once a published agreement shows it."""
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not locked_for(request, self.model, obj)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # django-simple-history asks only for the view permission, even to revert.
-        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, object_id)):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and locked_for(request, self.model, self.get_object(request, object_id)):

@@ -42,7 +42,11 @@ class Child:
     model: type
     parent: str  # the field naming the parent row
     label: object  # shown in compare
+    unique: tuple = ()  # the fields a row is unique by, beside its parent
     under_commitment: bool = False
+
+    def key(self, row):
+        return tuple(row["fields"].get(name) for name in self.unique) if self.unique else (row["pk"],)
 
     def live(self, agreement_id):
         if self.under_commitment:
@@ -57,12 +61,21 @@ class Child:
 
 
 CHILDREN = (
-    Child("parties", Party, "agreement", gettext_lazy("Parties")),
-    Child("commitments", Commitment, "agreement", gettext_lazy("Commitments")),
-    Child("status_entries", StatusEntry, "agreement", gettext_lazy("Status timeline")),
-    Child("commitment_updates", CommitmentUpdate, "commitment", gettext_lazy("Commitment updates"), True),
-    Child("citations", Citation, "agreement", gettext_lazy("Sources")),
-    Child("relations", Relation, "from_agreement", gettext_lazy("Relations to other agreements")),
+    Child("parties", Party, "agreement", gettext_lazy("Parties"), ("organization",)),
+    Child("commitments", Commitment, "agreement", gettext_lazy("Commitments"), ("position",)),
+    Child("status_entries", StatusEntry, "agreement", gettext_lazy("Status timeline"), ("date", "status")),
+    Child(
+        "commitment_updates",
+        CommitmentUpdate,
+        "commitment",
+        gettext_lazy("Commitment updates"),
+        ("commitment", "date", "status"),
+        under_commitment=True,
+    ),
+    Child("citations", Citation, "agreement", gettext_lazy("Sources"), ("source", "supports")),
+    Child(
+        "relations", Relation, "from_agreement", gettext_lazy("Relations to other agreements"), ("to_agreement", "kind")
+    ),
 )
 # Kept as they are on the live record whatever a snapshot says: the status is its timeline's (the database
 # writes it), publication is the publisher's, the rest the database's own.
@@ -206,62 +219,93 @@ def submit_revision(agreement_id, snapshot, user):
     """Store `snapshot` as the record's pending revision and resolve open requests. An open revision is
     replaced, its changes carried into the new one wherever the new save left the record as it is live
     (`carry_over`): a second save, the editor's own or a colleague's, adds to what waits for review rather
-    than dropping it."""
+    than dropping it. Returns the revision and what of the open one could not be carried over."""
     with transaction.atomic():
         Agreement.objects.select_for_update().filter(pk=agreement_id).first()
         live = snapshot_of(agreement_id)
         previous = Revision.objects.open().filter(agreement_id=agreement_id).order_by("-created_at", "-pk").first()
+        clashes = []
         if previous is not None and previous.base:
-            snapshot = carry_over(snapshot, live, previous.base, previous.snapshot)
+            snapshot, clashes = carry_over(snapshot, live, previous.base, previous.snapshot)
         Revision.objects.open().filter(agreement_id=agreement_id).update(state=RevisionState.SUPERSEDED)
         resolve_requests(agreement_id, user)
-        return Revision.objects.create(agreement_id=agreement_id, snapshot=snapshot, base=live, created_by=user)
+        revision = Revision.objects.create(agreement_id=agreement_id, snapshot=snapshot, base=live, created_by=user)
+        return revision, clashes
 
 
 def carry_over(snapshot, live, before, after):
     """`snapshot` (a save made from the `live` record) with the changes from `before` to `after` (an open
-    revision and the live record it was made from) replayed wherever `snapshot` left `live` as it was: a field
-    the new save did not change takes the revision's value, a row the revision added is added (with a new
-    negative id, see `detach_new_rows`), a row it removed is removed unless the new save changed it. Where
-    both changed the same field, the new save, made last, wins."""
+    revision and the live record it was made from) replayed, and the labels of those that were not.
+
+    A change of the revision is replayed where both the new save and the live record left it as the revision
+    found it: a field takes the revision's value, a row the revision added is added (with a new negative id,
+    see `detach_new_rows`), a row it removed is removed. Where the new save changed the same field or row, the
+    new save, made last, wins; where the live record changed since the revision was made (a publisher's save),
+    the live value stays and the change is named in what is returned, so that nothing is overwritten silently.
+    A row the revision added whose key (its unique fields) the new save already has is not added twice."""
     merged = copy.deepcopy(snapshot)
-    replay_fields(merged["agreement"], live["agreement"], before["agreement"], after["agreement"])
+    clashes = replay_fields(merged["agreement"], live["agreement"], before["agreement"], after["agreement"], KEPT)
     next_id = min([0, *(row["pk"] for child in CHILDREN for row in merged[child.name])])
     renamed = {}  # a commitment the revision added: its id there -> its id in `merged`
+    kept_commitments = {row["pk"] for row in after.get("commitments", [])}
     for child in CHILDREN:
         rows = {row["pk"]: row for row in merged[child.name]}
         live_rows = {row["pk"]: row for row in live[child.name]}
         before_rows = {row["pk"]: row for row in before.get(child.name, [])}
         after_rows = {row["pk"]: row for row in after.get(child.name, [])}
+        database_written = {"status"} if child.model is Commitment else set()
         for pk, row in after_rows.items():
             if pk in before_rows:
                 if pk in rows and pk in live_rows:
-                    replay_fields(rows[pk], live_rows[pk], before_rows[pk], row)
+                    names = replay_fields(rows[pk], live_rows[pk], before_rows[pk], row, database_written)
+                    clashes += [f"{child.label}: {name}" for name in names]
                 continue
             added = copy.deepcopy(row)
             if child.under_commitment:
                 added["fields"]["commitment"] = renamed.get(row["fields"]["commitment"], row["fields"]["commitment"])
-            if any(other["fields"] == added["fields"] for other in merged[child.name]):
-                continue  # the new save added the same row
+            same = next((other for other in merged[child.name] if child.key(other) == child.key(added)), None)
+            if same is not None:  # the new save has a row with this key: it wins (its updates follow it)
+                if child.model is Commitment:
+                    renamed[pk] = same["pk"]
+                continue
             next_id -= 1
             if child.model is Commitment:
                 renamed[pk] = next_id
             added["pk"] = next_id
             merged[child.name].append(added)
-        removed = {pk for pk in before_rows.keys() - after_rows.keys() if pk in rows and rows[pk] == live_rows.get(pk)}
+        removed = set()
+        for pk in before_rows.keys() - after_rows.keys():
+            if child.under_commitment and before_rows[pk]["fields"]["commitment"] not in kept_commitments:
+                continue  # gone with its commitment: goes only if the commitment does (below)
+            if pk not in rows or rows[pk] != live_rows.get(pk):
+                continue  # the new save changed or removed it
+            if live_rows[pk]["fields"] != before_rows[pk]["fields"]:
+                clashes.append(f"{child.label}: {gettext('removed')}")
+                continue
+            removed.add(pk)
         merged[child.name] = [row for row in merged[child.name] if row["pk"] not in removed]
     # An update follows its commitment out.
     commitments = {row["pk"] for row in merged["commitments"]}
     merged["commitment_updates"] = [
         row for row in merged["commitment_updates"] if row["fields"]["commitment"] in commitments
     ]
-    return merged
+    return merged, clashes
 
 
-def replay_fields(row, live_row, before_row, after_row):
+def replay_fields(row, live_row, before_row, after_row, unreported=()):
+    """Replay on `row` the fields `after_row` changed from `before_row` where `row` is as live; the names of those
+    left as they are because the live row changed them since (`unreported` aside: the database's own)."""
+    clashes = []
     for name, value in after_row["fields"].items():
-        if before_row["fields"].get(name) != value and row["fields"].get(name) == live_row["fields"].get(name):
-            row["fields"][name] = value
+        was = before_row["fields"].get(name)
+        if was == value or row["fields"].get(name) != live_row["fields"].get(name):
+            continue  # the revision left it, or the new save changed it
+        if live_row["fields"].get(name) != was:
+            if name not in unreported:
+                clashes.append(name)
+            continue
+        row["fields"][name] = value
+    return clashes
 
 
 def publish_revision(revision, user):
@@ -271,6 +315,15 @@ def publish_revision(revision, user):
             state=RevisionState.PUBLISHED, decided_by=user, decided_at=timezone.now()
         )
         resolve_requests(revision.agreement_id, user)
+
+
+def withdraw_revision(revision, user):
+    """Its author or a publisher takes an open revision back: the published version stays, the revision is kept
+    (withdrawn) and the record's next save starts again from the published version."""
+    Revision.objects.open().filter(pk=revision.pk).update(
+        state=RevisionState.WITHDRAWN, decided_by=user, decided_at=timezone.now()
+    )
+    resolve_requests(revision.agreement_id, user)
 
 
 def request_changes(agreement, revision, user, body):

@@ -17,7 +17,7 @@ from agreements.models import (
 )
 from tests.factories import AgreementFactory, CommitmentFactory, OrganizationFactory, PartyFactory, StatusEntryFactory
 from tests.test_admin import form_data, form_errors
-from tests.test_review import commit, editor, publisher  # noqa: F401 (fixtures)
+from tests.test_review import commit  # noqa: F401 (a fixture)
 from tests.test_workflow import change_url
 
 pytestmark = pytest.mark.django_db

@@ -24,6 +24,7 @@ from tests.factories import (
     AgreementFactory,
     CitationFactory,
     CommitmentFactory,
+    CommitmentUpdateFactory,
     EventFactory,
     OrganizationFactory,
     PartyFactory,
@@ -283,6 +284,97 @@ def test_a_second_save_keeps_a_commitment_that_the_open_revision_added(client, e
     ]
 
 
+def add_commitment(description):
+    def change(data):
+        total = int(data["commitments-TOTAL_FORMS"])
+        data.update(
+            {
+                "commitments-TOTAL_FORMS": str(total + 1),
+                f"commitments-{total}-position": "2",
+                f"commitments-{total}-description_en": description,
+                f"commitments-{total}-due_precision": "day",
+            }
+        )
+
+    return change
+
+
+def test_two_saves_adding_a_row_with_the_same_key_keep_the_later_one_and_publish(
+    client, editor, publisher, live, commit
+):
+    """Carried over, the revision's commitment 2 would be a second commitment 2 (a unique position): the later
+    save's is kept, and the revision publishes."""
+    edit_as(client, editor, live, add_commitment("A depot in Astana"), commit)
+    edit_as(client, editor, live, add_commitment("A depot in Almaty"), commit)
+    revision = Revision.objects.open().get()
+    assert [row["fields"]["description_en"] for row in revision.snapshot["commitments"]] == [
+        "At least 300 locomotives",
+        "A depot in Almaty",
+    ]
+    client.force_login(publisher)
+    assert commit(client.post, review_url(live), {"decision": "publish"}).status_code == 302
+    assert list(Commitment.objects.filter(agreement=live).values_list("position", "description")) == [
+        (1, "At least 300 locomotives"),
+        (2, "A depot in Almaty"),
+    ]
+
+
+def test_a_publishers_change_since_the_revision_is_never_undone_by_carrying_it_over(
+    client, editor, publisher, live, commit
+):
+    edit_as(client, editor, live, lambda data: data.update(title_en="The editor's title"), commit)
+    edit_as(client, publisher, live, lambda data: data.update(title_en="The publisher's title"), commit)
+    live.refresh_from_db()
+    assert live.title == "The publisher's title"
+
+    response = edit_as(client, editor, live, lambda data: data.update(places_en="Astana"), commit)
+    assert response.status_code == 302, form_errors(response)
+    fields = Revision.objects.open().get().snapshot["agreement"]["fields"]
+    assert (fields["title_en"], fields["places_en"]) == ("The publisher's title", "Astana")
+    page = client.get(response["Location"])
+    warning = [str(message) for message in page.context["messages"] if message.level_tag == "warning"]
+    assert len(warning) == 1 and "Not carried over" in warning[0] and "title" in warning[0]
+
+
+def test_a_commitment_the_revision_removed_and_the_next_save_changed_keeps_its_updates(
+    client, editor, publisher, live, commit
+):
+    commitment = Commitment.objects.get(agreement=live)
+    commit(CommitmentUpdateFactory, commitment=commitment, note="Ten delivered")
+    edit_as(client, editor, live, lambda data: data.update({"commitments-0-DELETE": "on"}), commit)
+    edit_as(client, editor, live, lambda data: data.update({"commitments-0-unit_en": "locomotives"}), commit)
+    snapshot = Revision.objects.open().get().snapshot
+    assert [row["fields"]["unit_en"] for row in snapshot["commitments"]] == ["locomotives"]
+    assert [row["fields"]["note"] for row in snapshot["commitment_updates"]] == ["Ten delivered"]
+
+
+def test_withdrawing_a_revision_keeps_the_published_version_and_the_next_save_starts_from_it(
+    client, editor, publisher, live, commit
+):
+    edit_as(client, editor, live, lambda data: data.update(title_en="A rejected title"), commit)
+    revision = Revision.objects.open().get()
+    colleague = staff_in("editors", "colleague")
+    client.force_login(colleague)
+    assert "Withdraw this revision" not in client.get(review_url(live)).content.decode()
+    assert client.post(review_url(live), {"decision": "withdraw"}).status_code == 403
+
+    client.force_login(editor)
+    assert "Withdraw this revision" in client.get(review_url(live)).content.decode()
+    response = commit(client.post, review_url(live), {"decision": "withdraw"})
+    assert response.status_code == 302 and response["Location"] == change_url(live)
+    revision.refresh_from_db()
+    assert revision.state == RevisionState.WITHDRAWN and revision.decided_by == editor
+    assert Agreement.objects.get(pk=live.pk).title == "Locomotive supply"
+
+    edit_as(client, editor, live, lambda data: data.update(places_en="Astana"), commit)
+    fields = Revision.objects.open().get().snapshot["agreement"]["fields"]
+    assert (fields["title_en"], fields["places_en"]) == ("Locomotive supply", "Astana")
+    # A publisher may withdraw an editor's revision too.
+    client.force_login(publisher)
+    commit(client.post, review_url(live), {"decision": "withdraw"})
+    assert not Revision.objects.open().exists()
+
+
 def test_a_revision_adding_a_commitment_with_its_update_publishes_both(client, editor, publisher, commit):
     agreement = commit(AgreementFactory, slug="with-commitment")
     StatusEntryFactory(agreement=agreement)
@@ -525,6 +617,15 @@ def test_an_editor_cannot_change_or_delete_a_published_records_timeline_from_its
     client.post(changelist, {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"})
     assert Agreement.objects.get(pk=live.pk).status_entries.get() == entry
     assert Agreement.objects.get(pk=live.pk).status == "signed"
+    # Nor revert it from its history (django-simple-history asks only for the view permission).
+    entry.note = "Corrected"
+    entry.save()
+    version = entry.history.order_by("history_date").first()
+    revert = reverse("admin:agreements_statusentry_simple_history", args=[entry.pk, version.history_id])
+    page = client.get(revert)
+    assert page.status_code == 200
+    assert client.post(revert, form_data(page)).status_code == 403
+    assert live.status_entries.get().note == "Corrected"
 
 
 def test_the_review_warns_when_the_live_record_changed_since_the_revision(client, editor, publisher, live, commit):

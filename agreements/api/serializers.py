@@ -570,7 +570,8 @@ class ChangeItemSerializer(serializers.Serializer):
     field = serializers.CharField(
         help_text='What changed: a field of the agreement ("status", "value"), a collection for a row added or '
         'removed ("parties", "commitments", "commitment_updates", "status_history", "sources", "relations"), '
-        'or a field of a row ("commitments.2.status").'
+        'or a field of a row ("commitments.2.status"); a translation is its field with the language\'s code '
+        '("title_ru", "commitments.2.description_kk").'
     )
     before = ChangeValueField(help_text="What it was; null when a row was added.")
     after = ChangeValueField(help_text="What it became; null when a row was removed.")

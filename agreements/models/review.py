@@ -21,6 +21,7 @@ class RevisionState(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
     PUBLISHED = "published", _("Published")
     SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class RevisionQuerySet(models.QuerySet):

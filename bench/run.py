@@ -214,11 +214,17 @@ def targets_and_query_counts():
     queries, statuses, plans = {}, {}, {}
     for name, path in paths.items():
         client.get(path)  # warm: content types, connection set-up
-        with CaptureQueriesContext(connection) as captured:
+        sent = []  # each statement as the driver got it: text with placeholders, and its parameters
+
+        def keep(execute, sql, params, many, context, sent=sent):
+            sent.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(keep):
             statuses[name] = client.get(path).status_code
         queries[name] = len(captured)
         if name == "api_list":
-            plans[name] = query_plans(connection, captured.captured_queries)
+            plans[name] = query_plans(connection, captured.captured_queries, sent)
     print(
         json.dumps(
             {
@@ -235,26 +241,51 @@ def targets_and_query_counts():
     )
 
 
-def query_plans(connection, captured):
+def query_plans(connection, captured, sent):
     """Each statement of one request with its plan, as the database ran it: PostgreSQL's EXPLAIN (ANALYZE,
-    BUFFERS) (the time of each step), SQLite's EXPLAIN QUERY PLAN (the indexes it takes)."""
-    explain = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    BUFFERS) of the statement prepared with its parameters and planned for any values (the generic plan a
+    prepared statement runs: kzdeals/settings.py), SQLite's EXPLAIN QUERY PLAN (the indexes it takes)."""
     plans = []
-    for query in captured:
-        sql = query["sql"]
+    for query, (sql, params) in zip(captured, sent, strict=True):
         with connection.cursor() as cursor:
-            # The logged SQL has its parameters inlined, as the database received them.
-            cursor.execute(explain + sql)
-            rows = cursor.fetchall()
-        lines = [row[0] for row in rows] if connection.vendor == "postgresql" else [str(row[-1]) for row in rows]
-        plans.append({"sql": sql, "ms": float(query["time"]) * 1000, "plan": lines})
+            if connection.vendor == "postgresql":
+                lines = postgresql_generic_plan(cursor, sql, params)
+            else:
+                # The logged SQL has its parameters inlined, as the database received them.
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                lines = [str(row[-1]) for row in cursor.fetchall()]
+        plans.append({"sql": query["sql"], "ms": float(query["time"]) * 1000, "plan": lines})
     return plans
+
+
+def postgresql_generic_plan(cursor, sql, params):
+    """The plan PostgreSQL runs for a prepared statement: `sql` prepared with $1, $2... where Django's %s are,
+    then executed under EXPLAIN with the request's values, the plan made for any values."""
+    import psycopg
+
+    numbers = iter(range(1, len(params or ()) + 1))
+    text = re.sub(r"%(%|s)", lambda match: "%" if match.group(1) == "%" else f"${next(numbers)}", sql)
+    values = ", ".join(["%s"] * len(params or ()))
+    arguments = psycopg.ClientCursor(cursor.connection).mogrify(f"({values})", params) if params else ""
+    cursor.execute(f"PREPARE bench_plan AS {text}")
+    cursor.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_plan{arguments}")
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.execute("RESET plan_cache_mode")
+        cursor.execute("DEALLOCATE bench_plan")
 
 
 def write_plans(runs):
     """bench/results/plans.md: the API list's statements at each size and database, with their plans."""
     written = f"Written by `make bench` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), one request of each database."
-    lines = ["# Query plans of the API list", "", written, ""]
+    how = (
+        "PostgreSQL: each statement prepared, as psycopg prepares it on a connection (kzdeals/settings.py), and run "
+        "under `EXPLAIN (ANALYZE, BUFFERS)` with its generic plan, the one made for any values that a prepared "
+        "statement runs; its planning time is paid once a connection. SQLite: `EXPLAIN QUERY PLAN`."
+    )
+    lines = ["# Query plans of the API list", "", written, "", how, ""]
     for run in runs:
         lines += [f"## {run['label']}", ""]
         for number, plan in enumerate(run.get("plans", {}).get("api_list", []), start=1):

@@ -206,5 +206,6 @@ def test_the_page_statement_reads_the_agreements_by_id_first():
             cursor.execute("EXPLAIN QUERY PLAN " + statement, ids)
             steps = [row[3] for row in cursor.fetchall()]
             assert steps[0].startswith("SEARCH agreements_agreement ") and "rowid=?" in steps[0], steps
-        cursor.execute(statement, ids)
+        # PostgreSQL's statement takes the ids as one array (listing.pg_ids), SQLite's one parameter each.
+        cursor.execute(statement, [listing.pg_ids(ids)] if connection.vendor == "postgresql" else ids)
         assert sorted(row[0] for row in cursor.fetchall()) == sorted(ids)

@@ -48,6 +48,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 CACHE_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 FRESH_DB = os.environ.get("BENCH_FRESH_DB") == "1"
 SECTOR_SLUG = "synthetic-energy"
+PAIRED = "api_list_beside_postgresql"  # SQLite's API list, loaded in turn with PostgreSQL's
 SEARCH_WORD = "pipeline"
 
 
@@ -214,11 +215,17 @@ def targets_and_query_counts():
     queries, statuses, plans = {}, {}, {}
     for name, path in paths.items():
         client.get(path)  # warm: content types, connection set-up
-        with CaptureQueriesContext(connection) as captured:
+        sent = []  # each statement as the driver got it: text with placeholders, and its parameters
+
+        def keep(execute, sql, params, many, context, sent=sent):
+            sent.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(keep):
             statuses[name] = client.get(path).status_code
         queries[name] = len(captured)
         if name == "api_list":
-            plans[name] = query_plans(connection, captured.captured_queries)
+            plans[name] = query_plans(connection, captured.captured_queries, sent)
     print(
         json.dumps(
             {
@@ -235,26 +242,51 @@ def targets_and_query_counts():
     )
 
 
-def query_plans(connection, captured):
+def query_plans(connection, captured, sent):
     """Each statement of one request with its plan, as the database ran it: PostgreSQL's EXPLAIN (ANALYZE,
-    BUFFERS) (the time of each step), SQLite's EXPLAIN QUERY PLAN (the indexes it takes)."""
-    explain = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    BUFFERS) of the statement prepared with its parameters and planned for any values (the generic plan a
+    prepared statement runs: kzdeals/settings.py), SQLite's EXPLAIN QUERY PLAN (the indexes it takes)."""
     plans = []
-    for query in captured:
-        sql = query["sql"]
+    for query, (sql, params) in zip(captured, sent, strict=True):
         with connection.cursor() as cursor:
-            # The logged SQL has its parameters inlined, as the database received them.
-            cursor.execute(explain + sql)
-            rows = cursor.fetchall()
-        lines = [row[0] for row in rows] if connection.vendor == "postgresql" else [str(row[-1]) for row in rows]
-        plans.append({"sql": sql, "ms": float(query["time"]) * 1000, "plan": lines})
+            if connection.vendor == "postgresql":
+                lines = postgresql_generic_plan(cursor, sql, params)
+            else:
+                # The logged SQL has its parameters inlined, as the database received them.
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                lines = [str(row[-1]) for row in cursor.fetchall()]
+        plans.append({"sql": query["sql"], "ms": float(query["time"]) * 1000, "plan": lines})
     return plans
+
+
+def postgresql_generic_plan(cursor, sql, params):
+    """The plan PostgreSQL runs for a prepared statement: `sql` prepared with $1, $2... where Django's %s are,
+    then executed under EXPLAIN with the request's values, the plan made for any values."""
+    import psycopg
+
+    numbers = iter(range(1, len(params or ()) + 1))
+    text = re.sub(r"%(%|s)", lambda match: "%" if match.group(1) == "%" else f"${next(numbers)}", sql)
+    values = ", ".join(["%s"] * len(params or ()))
+    arguments = psycopg.ClientCursor(cursor.connection).mogrify(f"({values})", params) if params else ""
+    cursor.execute(f"PREPARE bench_plan AS {text}")
+    cursor.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_plan{arguments}")
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.execute("RESET plan_cache_mode")
+        cursor.execute("DEALLOCATE bench_plan")
 
 
 def write_plans(runs):
     """bench/results/plans.md: the API list's statements at each size and database, with their plans."""
     written = f"Written by `make bench` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), one request of each database."
-    lines = ["# Query plans of the API list", "", written, ""]
+    how = (
+        "PostgreSQL: each statement prepared, as psycopg prepares it on a connection (kzdeals/settings.py), and run "
+        "under `EXPLAIN (ANALYZE, BUFFERS)` with its generic plan, the one made for any values that a prepared "
+        "statement runs; its planning time is paid once a connection. SQLite: `EXPLAIN QUERY PLAN`."
+    )
+    lines = ["# Query plans of the API list", "", written, "", how, ""]
     for run in runs:
         lines += [f"## {run['label']}", ""]
         for number, plan in enumerate(run.get("plans", {}).get("api_list", []), start=1):
@@ -461,7 +493,7 @@ def measure(target):
     command = [GUNICORN, "kzdeals.wsgi", "--workers", "2", "--log-level", "warning"]
     gunicorn = start([*command, "--bind", f"127.0.0.1:{port}"], env)
     cached = start([*command, "--bind", f"127.0.0.1:{cached_port}"], cached_server_env(target))
-    datasette = None
+    datasette = lite_server = None
     rows = []
     try:
         base, cached_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{cached_port}"
@@ -523,7 +555,27 @@ def measure(target):
                 "search",
             ),
         ]
-        if target.engine != "sqlite":
+        lite = Target(target.size, "sqlite")
+        if target.engine != "sqlite" and lite.path.exists():
+            # Datasette reads SQLite only. Instead, the SQLite file of the same size served as before, its API
+            # list loaded in turn with PostgreSQL's (A B A B): the ratio of two engines measured side by side,
+            # not minutes apart (other work on the machine moves absolute figures that much).
+            lite_port = free_port()
+            lite_server = start([*command, "--bind", f"127.0.0.1:{lite_port}"], server_env(lite))
+            wait_until_up(f"http://127.0.0.1:{lite_port}/healthz", lite_server)
+            cases.append(
+                (
+                    PAIRED,
+                    "API list on SQLite, loaded in turn with PostgreSQL's",
+                    "kzdeals on SQLite",
+                    f"http://127.0.0.1:{lite_port}",
+                    paths["api_list"],
+                    queries["api_list"],
+                    (),
+                    None,
+                )
+            )
+        elif target.engine != "sqlite":
             pass  # Datasette reads SQLite only: kzdeals alone
         elif DATASETTE.exists():
             datasette_port = free_port()
@@ -627,9 +679,10 @@ def measure(target):
         stop(gunicorn)
         stop(cached)
         stop(datasette)
+        stop(lite_server)
 
     for row in rows:
-        row.update(size=target.size, engine=target.engine)
+        row.update(size=target.size, engine="sqlite" if row["key"] == PAIRED else target.engine)
     return rows, {
         "size": target.size,
         "engine": target.engine,
@@ -752,10 +805,15 @@ def render(rows, runs):
     for run in runs:
         if run["engine"] == "postgresql":
             pg, lite = find.get((run["size"], "postgresql", "api_list")), find.get((run["size"], "sqlite", "api_list"))
+            paired = find.get((run["size"], "sqlite", PAIRED))
+            parts = []
+            if ratio(pg, paired) is not None:
+                parts.append(f"{ratio(pg, paired):.2f}x the same on SQLite loaded in turn with it (target 1.0x)")
             if ratio(pg, lite) is not None:
+                parts.append(f"{ratio(pg, lite):.2f}x SQLite's run above")
+            if parts:
                 lines.append(
-                    f"- {run['size']:,} on PostgreSQL: API list {ratio(pg, lite):.2f}x the same on SQLite "
-                    "(target 1.0x); query plans in `plans.md`"
+                    f"- {run['size']:,} on PostgreSQL: API list " + "; ".join(parts) + "; query plans in `plans.md`"
                 )
     lines += [
         "",

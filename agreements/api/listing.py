@@ -16,7 +16,6 @@ the agreements whose ids the ORM gave, and their own children: no user input rea
 """
 
 import datetime
-import hashlib
 from functools import cache
 
 import orjson
@@ -69,22 +68,16 @@ PUBLISHED = PublicationState.PUBLISHED.value
 
 
 def rows_statement(vendor, count=None, language=content_language.DEFAULT):
-    """The page's rows, by id (`count` of them), with their children as JSON text, in `language`. Written
-    from the constants above: the ids are bound parameters, nothing else varies. Without `count`, the
-    statement PostgreSQL prepares (pg_prepared_rows), whose one parameter is the array of ids."""
+    """The page's rows, by id, with their children as JSON text, in `language`. Written from the constants
+    above: the ids are bound parameters, nothing else varies. SQLite's has `count` parameters, one an id;
+    PostgreSQL's one, the array of ids (pg_rows_statement)."""
     columns = ", ".join(
         content_language.sql(column, language) if column in TRANSLATED else column for column in COLUMNS
     )
     # Each agreement's arrays as agreements/children.py keeps them (in the language's own columns);
     # computed here only for one without its row (COALESCE evaluates the subquery only then).
     arrays = ", ".join(f"COALESCE(ch.{column}, ({sql}))" for column, sql in page_arrays(vendor, language).values())
-    if count is None:
-        ids = "= ANY($1)"
-        # Prepared without parameters from the client: its text keeps single percent signs.
-        arrays = arrays.replace("%%", "%")
-        columns = columns.replace("%%", "%")
-    else:
-        ids = "IN (" + ", ".join(["%s"] * count) + ")"
+    ids = "= ANY(%s::bigint[])" if vendor == "postgresql" else "IN (" + ", ".join(["%s"] * count) + ")"
     return (
         f"SELECT agreements_agreement.id, {columns}, {arrays} FROM agreements_agreement "  # noqa: S608 (constants)
         # LEFT JOIN (the sector is never missing): SQLite then reads the agreements by id first, where
@@ -97,6 +90,21 @@ def rows_statement(vendor, count=None, language=content_language.DEFAULT):
         # Public again: one unpublished between the two statements must not show.
         f"AND agreements_agreement.publication_state = '{PUBLISHED}'"
     )
+
+
+@cache
+def pg_rows_statement(language=content_language.DEFAULT):
+    """PostgreSQL's statement in `language`, whose text never changes: psycopg prepares it on a connection once it
+    has run there `prepare_threshold` times (server-side binding, kzdeals/settings.py), after which PostgreSQL
+    no longer plans it. Planning it (four joins, four array subqueries) cost more than running it: 1.8 ms against
+    under 1 ms at 100,000 agreements (bench/results/plans.md)."""
+    return rows_statement("postgresql", language=language)
+
+
+def pg_ids(ids):
+    """The ids as one array literal (`{1,2,3}`): whole numbers from the database, one text parameter that
+    PostgreSQL reads as bigint[] (psycopg's list dumper cost more, an adapter per element)."""
+    return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
 
 
 def page_ids(queryset):
@@ -114,7 +122,7 @@ def page_rows(ids, using="default"):
     with connection.cursor() as cursor:
         language = content_language.active()
         if connection.vendor == "postgresql":
-            cursor.execute(f"EXECUTE {pg_prepared_rows(connection, language)}(%s::bigint[])", [list(ids)])
+            cursor.execute(pg_rows_statement(language), [pg_ids(ids)])
         else:
             cursor.execute(rows_statement(connection.vendor, len(ids), language), list(ids))
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
@@ -123,35 +131,6 @@ def page_rows(ids, using="default"):
     url = links.absolute_url(reverse("agreements:agreement-detail", kwargs={"slug": marker}))
     before, after = url.split(marker)
     return [row_object(rows[pk], before, after) for pk in ids if pk in rows]
-
-
-@cache
-def pg_statement(language=content_language.DEFAULT):
-    """(name, text) of the page's statement in `language` as PostgreSQL prepares it: the name carries the text's
-    digest, so a connection never runs an older text under a newer name (and each language has its own)."""
-    text = rows_statement("postgresql", language=language)
-    return f"kzdeals_page_rows_{hashlib.blake2b(text.encode(), digest_size=6).hexdigest()}", text
-
-
-def pg_prepared_rows(connection, language=content_language.DEFAULT):
-    """The name of the page's statement, prepared on this database connection (once per connection).
-
-    Planning this statement (four joins, four array subqueries) cost PostgreSQL more than running it: 2.4 ms
-    against under 1 ms at 100,000 agreements (bench/results/plans.md), on every request, on the same cores
-    as the web workers. Prepared, it is planned once per connection: persistent connections
-    (DJANGO_CONN_MAX_AGE) keep it. The session's prepared statements are looked up once per connection, so
-    one prepared in a transaction that was then rolled back (PREPARE is not undone) is found rather than
-    prepared twice. Both run on the driver's connection, like Django's own set-up of a new connection: they
-    are the connection's, not a request's (a request's queries stay as many for any page)."""
-    name, text = pg_statement(language)
-    raw = connection.connection
-    prepared = getattr(raw, "kzdeals_prepared", None)
-    if prepared is None:
-        prepared = raw.kzdeals_prepared = {row[0] for row in raw.execute("SELECT name FROM pg_prepared_statements")}
-    if name not in prepared:
-        raw.execute(f"PREPARE {name}(bigint[]) AS {text}")
-        prepared.add(name)
-    return name
 
 
 def row_object(row, url_before, url_after):

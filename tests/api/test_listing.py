@@ -137,37 +137,34 @@ def test_one_statement_reads_the_page_and_its_children(client, deals):
         data = get_json(client, LIST_URL, page_size=30)
 
     assert all(row["parties"] and row["commitments"] and row["sources"] for row in data["results"])
-    # On PostgreSQL the statement is prepared once per connection and run by name (listing.pg_prepared_rows).
-    name, text = listing.pg_statement()
-    assert "agreements_party" in text
-    page_queries = [
-        query["sql"]
-        for query in captured
-        if "agreements_party" in query["sql"] or query["sql"].startswith(f"EXECUTE {name}(")
-    ]
+    page_queries = [query["sql"] for query in captured if "agreements_party" in query["sql"]]
     assert len(page_queries) == 1, page_queries
 
 
 @pytest.mark.django_db
-def test_postgresql_prepares_the_page_statement_once_a_connection():
-    """PostgreSQL plans the page's statement once a connection; SQLite (which plans in-process, cheaply) runs
-    it with the ids in its text."""
+def test_postgresql_plans_the_page_statement_once_a_connection():
+    """On PostgreSQL the page's statement has one text for any page (the ids one array parameter), so psycopg
+    prepares it on the connection once it has run there `prepare_threshold` times (kzdeals/settings.py) and
+    PostgreSQL no longer plans it; SQLite (which plans in-process, cheaply) runs it with the ids in its text."""
     shown = AgreementFactory()
     if connection.vendor != "postgresql":
         with CaptureQueriesContext(connection) as captured:
             assert [row["slug"] for row in listing.page_rows([shown.pk])] == [shown.slug]
         assert [query["sql"] for query in captured if "agreements_party" in query["sql"]]
         return
-    name, _ = listing.pg_statement()
+    text = listing.pg_rows_statement()
+    assert "agreements_party" in text and "%s::bigint[]" in text
+    connection.ensure_connection()
     raw = connection.connection
-    assert [row["slug"] for row in listing.page_rows([shown.pk])] == [shown.slug]
-    assert name in raw.kzdeals_prepared
-    assert raw.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name]).fetchone() == (1,)
-    # What this process knew is lost (a new wrapper over the same session): the session's statement is found,
-    # not prepared twice (which PostgreSQL refuses).
-    del raw.kzdeals_prepared
-    assert [row["slug"] for row in listing.page_rows([shown.pk])] == [shown.slug]
-    assert name in raw.kzdeals_prepared
+    assert raw.prepare_threshold is not None
+    other = AgreementFactory()
+    for _ in range(raw.prepare_threshold + 1):
+        assert [row["slug"] for row in listing.page_rows([other.pk, shown.pk])] == [other.slug, shown.slug]
+        assert [row["slug"] for row in listing.page_rows([shown.pk])] == [shown.slug]
+    prepared = raw.execute(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%agreements_children ch%"]
+    ).fetchone()
+    assert prepared == (1,)
 
 
 @pytest.mark.django_db
@@ -209,5 +206,6 @@ def test_the_page_statement_reads_the_agreements_by_id_first():
             cursor.execute("EXPLAIN QUERY PLAN " + statement, ids)
             steps = [row[3] for row in cursor.fetchall()]
             assert steps[0].startswith("SEARCH agreements_agreement ") and "rowid=?" in steps[0], steps
-        cursor.execute(statement, ids)
+        # PostgreSQL's statement takes the ids as one array (listing.pg_ids), SQLite's one parameter each.
+        cursor.execute(statement, [listing.pg_ids(ids)] if connection.vendor == "postgresql" else ids)
         assert sorted(row[0] for row in cursor.fetchall()) == sorted(ids)

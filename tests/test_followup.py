@@ -14,6 +14,7 @@ from agreements.models import (
     MilestoneStatus,
     Status,
     agreement_news_since,
+    format_partial_date,
     is_overdue,
     is_stale,
     newest_fact,
@@ -98,10 +99,27 @@ def test_partial_dates_read_back_and_the_newest_fact():
     assert parse_partial_date("2028") == (DAY(2028, 1, 1), YEAR)
     assert parse_partial_date("2025-09-22") == (DAY(2025, 9, 22), EXACT)
     assert parse_partial_date(None) == (None, EXACT)
-    # A day in a month beats the month it is in; nothing dated is no news at all.
-    assert newest_fact([(DAY(2026, 2, 1), MONTH), (DAY(2026, 2, 20), EXACT)]) == "2026-02-20"
-    assert newest_fact([(DAY(2026, 2, 1), MONTH), (DAY(2026, 1, 31), EXACT)]) == "2026-02"
-    assert newest_fact([(None, EXACT)]) is None
+    # A day in a month beats the month it is in, its first day too; nothing dated is no news at all.
+    assert newest_fact(["2026-02", "2026-02-20"]) == "2026-02-20"
+    assert newest_fact(["2026-02", "2026-01-31"]) == "2026-02"
+    assert newest_fact(["2026-02-01", "2026-02"]) == "2026-02-01"
+    assert newest_fact(["2025-01", "2025", "2024-12-31"]) == "2025-01"
+    assert newest_fact([None, ""]) is None
+    assert newest_fact([]) is None
+
+
+def test_the_newest_fact_read_from_text_is_the_newest_by_first_day_then_precision():
+    """The texts' own order (what the API's rows compare) is the rule: the first day, then the finer precision."""
+    finer = {YEAR: 0, MONTH: 1, EXACT: 2}
+    # As stored: a month is its first day, a year the first of January (partial_date_error).
+    pairs = [(DAY(year, month, day), EXACT) for year in (2025, 2026) for month in (1, 2, 11, 12) for day in (1, 2, 28)]
+    pairs += [(DAY(year, month, 1), MONTH) for year in (2025, 2026) for month in (1, 2, 11, 12)]
+    pairs += [(DAY(year, 1, 1), YEAR) for year in (2024, 2025, 2026)]
+    for first in pairs:
+        for second in pairs:
+            expected = max(first, second, key=lambda pair: (pair[0], finer[pair[1]]))
+            texts = [format_partial_date(*first), format_partial_date(*second)]
+            assert newest_fact(texts) == format_partial_date(*expected)
 
 
 @pytest.mark.django_db

@@ -27,10 +27,10 @@ from agreements.children import page_arrays
 from agreements.models import (
     Kind,
     PublicationState,
+    followup,
     format_partial_date,
     is_stale,
     newest_fact,
-    parse_partial_date,
 )
 
 from .serializers import CommitmentSerializer, value
@@ -130,10 +130,12 @@ def page_rows(ids, using="default"):
     marker = "--slug--"
     url = links.absolute_url(reverse("agreements:agreement-detail", kwargs={"slug": marker}))
     before, after = url.split(marker)
-    return [row_object(rows[pk], before, after) for pk in ids if pk in rows]
+    # Read once a page: every row is judged by the same day, and the time zone's lookup costs more than the row.
+    day = followup.today()
+    return [row_object(rows[pk], before, after, day) for pk in ids if pk in rows]
 
 
-def row_object(row, url_before, url_after):
+def row_object(row, url_before, url_after, day):
     (
         slug,
         title,
@@ -171,11 +173,11 @@ def row_object(row, url_before, url_after):
     commitments = orjson.loads(commitments)
     for commitment in commitments:
         for name, compute in READ_TIME.items():
-            commitment[name] = compute(commitment)
+            commitment[name] = compute(commitment, day)
     status_history = orjson.loads(status_history)
-    dated = [(signed_on, precision)]
-    dated += [parse_partial_date(entry["date"]) for entry in status_history]
-    dated += [parse_partial_date(update["date"]) for commitment in commitments for update in commitment["updates"]]
+    signed_on = format_partial_date(signed_on, precision)
+    dated = [signed_on, *(entry["date"] for entry in status_history)]
+    dated += [update["date"] for commitment in commitments for update in commitment["updates"]]
     return {
         "slug": slug,
         "title": title,
@@ -184,7 +186,7 @@ def row_object(row, url_before, url_after):
         "binding": kind not in NON_BINDING,
         "sector": {"slug": sector_slug, "name": sector_name},
         "event": None if event_slug is None else {"slug": event_slug, "name": event_name},
-        "signed_on": format_partial_date(signed_on, precision),
+        "signed_on": signed_on,
         "value": None if in_group or amount is None else value(amount, currency, bool(approximate), basis),
         "group": None
         if not in_group
@@ -199,6 +201,6 @@ def row_object(row, url_before, url_after):
         "status_history": status_history,
         "last_verified_on": None if last_verified_on is None else last_verified_on.isoformat(),
         "news_since": newest_fact(dated),
-        "stale": is_stale(last_verified_on),
+        "stale": is_stale(last_verified_on, day),
         "url": f"{url_before}{slug}{url_after}",
     }

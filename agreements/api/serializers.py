@@ -167,8 +167,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Commitment
         fields = ["description", "quantity", "unit", "due_on", "status", "overdue", "updates"]
-        # Computed when read (they depend on today): agreements/children.py leaves them to Python.
-        read_time = {"overdue": lambda item: overdue_text(item["due_on"], item["status"])}
+        # Computed when read (they depend on `day`, today): agreements/children.py leaves them to Python.
+        read_time = {"overdue": lambda item, day: overdue_text(item["due_on"], item["status"], day=day)}
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, commitment):

@@ -110,22 +110,19 @@ def overdue_text(due_text, status, day=None):
 
 
 def newest_fact(dates):
-    """The newest of (date, precision) pairs as partial-date text, or None: "no news since" that day.
-    Compared by their first day, the finer precision first on a tie (2026-02-20 is newer than 2026-02)."""
-    finer = {DatePrecision.DAY: 2, DatePrecision.MONTH: 1, DatePrecision.YEAR: 0}
-    known = [(value, precision) for value, precision in dates if value is not None]
-    if not known:
-        return None
-    value, precision = max(known, key=lambda pair: (pair[0], finer.get(pair[1], 2)))
-    return format_partial_date(value, precision)
+    """The newest of partial-date texts ("2026-02-20", "2026-02", "2026"; None or "" for undated) or None: "no
+    news since" that day. Compared by their first day, the finer precision first on a tie (2026-02-20 is newer
+    than 2026-02, 2026-02-01 too): the order of the texts themselves, whose parts have fixed widths and where a
+    coarser date is a prefix of the finer ones that start with it. Read as text, as the API's rows hold them."""
+    return max(filter(None, dates), default=None)
 
 
 def agreement_news_since(agreement):
     """`newest_fact` of an agreement: its signature, status entries and commitment updates (prefetched)."""
-    dates = [(agreement.signed_on, agreement.signed_on_precision)]
-    dates += [(entry.date, entry.date_precision) for entry in agreement.status_entries.all()]
+    dates = [format_partial_date(agreement.signed_on, agreement.signed_on_precision)]
+    dates += [format_partial_date(entry.date, entry.date_precision) for entry in agreement.status_entries.all()]
     dates += [
-        (update.date, update.date_precision)
+        format_partial_date(update.date, update.date_precision)
         for commitment in agreement.commitments.all()
         for update in commitment.updates.all()
     ]

@@ -5,6 +5,8 @@ import contextlib
 import copy
 import datetime
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 import django_filters
 import pycountry
@@ -24,6 +26,7 @@ from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from . import content_language
 from .models import (
     Agreement,
     DatePrecision,
@@ -399,16 +402,21 @@ def public_organizations():
 def in_contract_terms(data):
     """The page's parameters with what a reader types turned into the contract's values, for the FilterSet.
 
-    `party` may be an organisation's name or short name (any case) when exactly one public organisation
-    has it, and `country` a country's name ("Kazakhstan") or its alpha-3 code, besides the organisation's
-    slug and the alpha-2 code that the API takes. A value that names nothing is left as it is, for the
-    FilterSet to refuse with its reason. One query when `party` is given, none otherwise."""
+    `party` may be an organisation's name, in any of the register's languages, or short name (any case of Latin
+    letters) when exactly one public organisation has it, and `country` a country's name ("Kazakhstan") or its
+    alpha-3 code, besides the organisation's slug and the alpha-2 code that the API takes. A value that names
+    nothing is left as it is, for the FilterSet to refuse with its reason. One query when `party` is given,
+    none otherwise."""
     data = data.copy()
     party = (data.get("party") or "").strip()
     if party:
         found = list(
             public_organizations()
-            .filter(Q(slug=party) | Q(name__iexact=party) | Q(short_name__iexact=party))
+            .filter(
+                Q(slug=party)
+                | Q(short_name__iexact=party)
+                | reduce(or_, (Q(**{f"{column}__iexact": party}) for column in content_language.every_column("name")))
+            )
             .order_by()
             .values_list("slug", flat=True)[:3]
         )

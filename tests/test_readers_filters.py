@@ -149,3 +149,42 @@ def test_names_cost_a_constant_number_of_queries(client, django_assert_max_num_q
         response = client.get(LIST, {"party": "Constant", "country": "Kazakhstan", "ordering": "-value"})
     assert response.status_code == 200
     assert f"{rows} matching agreements" in response.content.decode()
+
+
+def test_the_party_list_escapes_names_and_follows_the_language(client, db):
+    """The datalists are written as HTML in one pass (agreements/views.py, _datalists): what a name holds is
+    escaped as the template would, and the Russian page offers the Russian name."""
+    hostile = OrganizationFactory(name='Quote "Co" <b>&</b>', short_name="<i>Q</i>", slug="quote-co")
+    named = OrganizationFactory(name="Samruk-Kazyna", name_ru="Самрук-Казына", slug="samruk")
+    for organization in (hostile, named):
+        PartyFactory(agreement=AgreementFactory(), organization=organization)
+    html = client.get(LIST).content.decode()
+    assert '<option value="Quote &quot;Co&quot; &lt;b&gt;&amp;&lt;/b&gt;">&lt;i&gt;Q&lt;/i&gt;</option>' in html
+    assert "<b>&" not in html
+    assert '<option value="Samruk-Kazyna"></option>' in html
+    russian = client.get("/ru" + LIST).content.decode()
+    assert '<option value="Самрук-Казына"></option>' in russian
+
+
+def test_a_kept_party_list_shows_an_organisation_as_soon_as_it_is_public(client, db, settings):
+    """With the shared cache on, the lists are kept for the register version: publishing changes it at once."""
+    settings.REGISTER_CACHE_TIMEOUT = 300
+    agreement = AgreementFactory(publication_state=PublicationState.DRAFT)
+    PartyFactory(agreement=agreement, organization=OrganizationFactory(name="Late Partner LLC", slug="late"))
+    assert "Late Partner LLC</option>" not in client.get(LIST).content.decode()
+    assert "Late Partner LLC</option>" not in client.get(LIST).content.decode()  # as kept
+    agreement.publication_state = PublicationState.PUBLISHED
+    agreement.save()
+    assert '<option value="Late Partner LLC"></option>' in client.get(LIST).content.decode()
+
+
+def test_a_party_named_in_russian_or_kazakh_is_found(client, db):
+    """The datalist offers the Russian name on the Russian page: typed, it finds the organisation."""
+    samruk = OrganizationFactory(name="Samruk-Kazyna", name_ru="Самрук-Казына", name_kk="Самұрық-Қазына", slug="sk")
+    PartyFactory(agreement=AgreementFactory(title="Fund deal"), organization=samruk)
+    PartyFactory(agreement=AgreementFactory(title="Other deal"))
+    for typed in ("Самрук-Казына", "Самұрық-Қазына"):
+        response = client.get("/ru" + LIST, {"party": typed})
+        assert response.status_code == 200, typed
+        assert "Fund deal" in response.content.decode()
+        assert "Other deal" not in response.content.decode()

@@ -100,7 +100,8 @@ def manage(target, *args):
 
 
 def generation_marker(target):
-    return f"{target.size} agreements, seed 1"
+    """What a reusable register was made with; the generator's revision changes when what it writes does."""
+    return f"{target.size} agreements, seed 1, generator 2"
 
 
 def reusable(target):

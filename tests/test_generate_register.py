@@ -11,6 +11,7 @@ from agreements.models import (
     Agreement,
     Citation,
     Commitment,
+    CommitmentUpdate,
     Event,
     Group,
     Organization,
@@ -84,6 +85,11 @@ def test_agreements_cite_synthetic_sources_and_some_have_commitments():
     for commitment in Commitment.objects.select_related("agreement"):
         commitment.full_clean()
         assert commitment.quantity is not None and commitment.due_on is not None
+    # Progress is half the quantity on every database (SQLite divided whole numbers as whole numbers: 261 / 2 = 130).
+    updates = CommitmentUpdate.objects.select_related("commitment")
+    assert updates.exists()
+    for update in updates:
+        assert update.progress == update.commitment.quantity / 2
 
 
 def test_most_are_published_and_some_are_not():

@@ -301,7 +301,7 @@ class Generator:
             ),
             "commitment_updates": (
                 "INSERT INTO agreements_commitmentupdate (commitment_id, status, date, date_precision, progress, "  # noqa: S608
-                f"source_id, note) SELECT m.id, m.status, m.due_on, 'day', m.quantity / 2, {source.format('m.id')}, "
+                f"source_id, note) SELECT m.id, m.status, m.due_on, 'day', m.quantity * 0.5, {source.format('m.id')}, "
                 "'Synthetic progress report' FROM agreements_commitment m "
                 "WHERE m.agreement_id >= %s AND m.due_on IS NOT NULL AND m.id %% 2 = 0"
             ),

@@ -85,38 +85,44 @@ class SQLite:
 
 
 class PostgreSQL:
-    """json_build_object (keys in the order written) / json_agg, as text so psycopg hands it over unparsed."""
+    """JSON written as text, compact and in the serializers' key order, byte for byte as SQLite's json_object
+    writes it: each value by to_json, objects and arrays joined by hand. json_build_object and json_agg write
+    `"key" : value, ` (5.5% more to store, decompress and send for a page of 50 at 100,000 agreements)."""
 
     vendor = "postgresql"
 
     @staticmethod
     def value(sql, kind):
         if kind == "decimal":
-            return f"round({sql}, 2)::text"
-        return sql  # text, booleans and dates are written by json_build_object as the API writes them
+            sql = f"round({sql}, 2)::text"
+        return f"COALESCE(to_json({sql})::text, 'null')"  # text, booleans and dates as the API writes them
 
-    @staticmethod
-    def partial_date(date, precision):
-        return (
+    @classmethod
+    def partial_date(cls, date, precision):
+        return cls.value(
             f"CASE {precision} WHEN 'year' THEN to_char({date}, 'YYYY') WHEN 'month' THEN to_char({date}, 'YYYY-MM') "
-            f"ELSE to_char({date}, 'YYYY-MM-DD') END"
+            f"ELSE to_char({date}, 'YYYY-MM-DD') END",
+            "text",
         )
 
     @staticmethod
     def obj(pairs):
-        return "json_build_object({})".format(", ".join(f"'{key}', {sql}" for key, sql in pairs))
+        # Each value is JSON text, never NULL; a field computed when read is written null.
+        parts = [f"'{'{' if index == 0 else ','}\"{key}\":'" for index, (key, _sql) in enumerate(pairs)]
+        values = ["'null'" if sql == "NULL" else sql for _key, sql in pairs]
+        return "(" + " || ".join(f"{part} || {value}" for part, value in zip(parts, values, strict=True)) + " || '}')"
 
     @staticmethod
     def nullable_obj(key_column, obj):
-        return f"CASE WHEN {key_column} IS NULL THEN NULL ELSE {obj} END"
+        return f"CASE WHEN {key_column} IS NULL THEN 'null' ELSE {obj} END"
 
     @staticmethod
     def array_text(item, source, order):
-        return f"SELECT COALESCE(json_agg({item} ORDER BY {order}), '[]'::json)::text FROM {source}"
+        return f"SELECT COALESCE('[' || string_agg({item}, ',' ORDER BY {order}) || ']', '[]') FROM {source}"
 
-    @staticmethod
-    def nested_array(item, source, order):
-        return f"(SELECT COALESCE(json_agg({item} ORDER BY {order}), '[]'::json) FROM {source})"
+    @classmethod
+    def nested_array(cls, item, source, order):
+        return f"({cls.array_text(item, source, order)})"
 
 
 DIALECTS = {"sqlite": SQLite, "postgresql": PostgreSQL}
@@ -433,9 +439,17 @@ FORMER_PG_FUNCTIONS = {"child": ("agreements_party", "agreements_commitment", "a
 
 
 def create_table(connection):
-    """The table, empty; `install()` adds the triggers and writes its rows (agreements/derived.py)."""
-    listed = ", ".join(f"{name} text NOT NULL" for name in columns())
+    """The table, empty; `install()` adds the triggers and writes its rows (agreements/derived.py).
+
+    PostgreSQL compresses these values (a row of nine arrays passes its 2 kB threshold): with lz4 where the
+    server has it, whose decompression cost a page of 50 less than the default pglz's."""
     with connection.cursor() as cursor:
+        compression = ""
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+            row = cursor.fetchone()
+            compression = " COMPRESSION lz4" if row and row[0] else ""
+        listed = ", ".join(f"{name} text{compression} NOT NULL" for name in columns())
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
         cursor.execute(f"CREATE TABLE {TABLE} (agreement_id bigint NOT NULL PRIMARY KEY, {listed})")
 

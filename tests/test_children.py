@@ -179,3 +179,20 @@ def test_the_follow_up_arrays_follow_every_kind_of_change(two):
             [second.pk, dt.date(2025, 11, 1)],
         )
     assert children.stale() == []
+
+
+def test_the_rows_are_compact_json_on_every_database():
+    """The arrays are written as SQLite's json_object and orjson write JSON, with no space between tokens, on
+    PostgreSQL too (whose json_build_object writes `"key" : value`): the same bytes to store and send. Texts
+    with quotes, backslashes, control characters and Cyrillic come back as they went in."""
+    call_command("loaddata", "register", verbosity=0)
+    hostile = OrganizationFactory(name='Quote " back\\ slash\ttab', name_ru="Самрук")
+    PartyFactory(agreement=Agreement.objects.first(), organization=hostile)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(children.columns())} FROM agreements_children")  # noqa: S608 (our names)
+        rows = cursor.fetchall()
+    assert rows
+    for row in rows:
+        for text in row:
+            assert text == json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    assert 'Quote \\" back\\\\ slash\\ttab' in "".join(text for row in rows for text in row)

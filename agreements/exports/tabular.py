@@ -14,13 +14,13 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from agreements import links
+from agreements.api.serializers import StatusEntrySerializer, plain_reader
 from agreements.flattened import status_history_text
 from agreements.models import (
     Citation,
     Side,
     StatusEntry,
     agreement_news_since,
-    format_partial_date,
     is_stale,
 )
 
@@ -96,6 +96,9 @@ def with_follow_up(queryset):
     )
 
 
+read_status_entry = plain_reader(StatusEntrySerializer)
+
+
 class StatusHistory(list):
     """An agreement's timeline in a row: its entries, oldest first (a list of objects in JSON), one cell of text
     in CSV and XLSX."""
@@ -109,29 +112,18 @@ class StatusHistory(list):
     @classmethod
     def of(cls, agreement):
         entries = list(agreement.status_entries.all())
-        history = cls(
-            {
-                "status": entry.status,
-                "date": format_partial_date(entry.date, entry.date_precision),
-                "note": entry.note,
-                "source": None if entry.source is None else source_object(entry.source),
-            }
-            for entry in entries
-        )
+        history = cls(status_entry_object(entry) for entry in entries)
         history.entries = entries
         return history
 
 
-def source_object(source):
-    """A source as the API writes it in `status_history`, with its key (the `source` of sources.csv)."""
-    return {
-        "key": source.key,
-        "publisher": source.publisher,
-        "title": source.title,
-        "url": source.url,
-        "published_on": source.published_on,
-        "language": source.language,
-    }
+def status_entry_object(entry):
+    """A status entry as the API writes it (StatusEntrySerializer), its source with its key first (the
+    `source` of sources.csv)."""
+    written = read_status_entry(entry)
+    if entry.source is not None:
+        written["source"] = {"key": entry.source.key, **written["source"]}
+    return written
 
 
 def iterate(queryset):

@@ -311,3 +311,18 @@ def test_timelines_and_updates_cost_no_query_per_row(client, db, name, queries):
     few = count()
     build(27)
     assert few == count() == queries
+
+
+def test_the_exports_history_is_read_through_the_apis_serializer(followed):
+    """One definition of an entry's shape: the export reads it through StatusEntrySerializer's fields, so a
+    field added there reaches the exports with no second list to keep."""
+    from agreements.api.serializers import AgreementSerializer, StatusEntrySerializer, plain_reader
+    from agreements.exports.tabular import status_entry_object
+
+    entry = followed.status_entries.select_related("source").get(status=Status.IN_FORCE)
+    written = status_entry_object(entry)
+    assert list(written) == list(StatusEntrySerializer().fields)
+    assert list(written["source"]) == ["key", *StatusEntrySerializer().fields["source"].fields]
+    assert written["date"] == "2026-01-05" and written["source"]["published_on"] == datetime.date(2025, 11, 7)
+    with pytest.raises(TypeError, match="plain_reader reads attributes and objects only"):
+        plain_reader(AgreementSerializer)

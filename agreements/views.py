@@ -199,23 +199,35 @@ def _readers_form(form, data):
     return {"datalists": memoize(("datalists",), _datalists)}
 
 
+# Suggestions a reader can scan: a register with more public organisations offers none in the party box (which
+# still takes any name, short name or address) rather than thousands of options on every page (50,000, 2.5 MB,
+# at 1,000,000 synthetic agreements).
+PARTY_SUGGESTIONS = 1000
+
+
 def _datalists():
     """The options of the party and country datalists, as HTML: every public organisation (its name in the page's
-    language, and its short name as the hint) and every country of one, by name. Written in one pass rather than
-    by a template loop, which cost 90 ms a page for the 5,000 organisations of a 100,000-agreement register;
-    kept for the register version when the shared cache is on. One query."""
+    language, and its short name as the hint), up to PARTY_SUGGESTIONS, and every country of one, by name.
+    Written in one pass rather than by a template loop, which cost 90 ms a page for the 5,000 organisations of a
+    100,000-agreement register; kept for the register version when the shared cache is on. One query, two
+    beyond PARTY_SUGGESTIONS."""
     # The name shown in the page's language: the first of its chain's columns that is not empty (as pick()).
     names = [f"name_{code}" for code in content_language.chain(content_language.active())]
-    rows = public_organizations().order_by().values_list("short_name", "country", *names, "name")
+    public = public_organizations().order_by()
+    rows = list(public.values_list("country", "short_name", *names, "name")[: PARTY_SUGGESTIONS + 1])
+    if len(rows) > PARTY_SUGGESTIONS:
+        codes = set(public.values_list("country", flat=True).distinct())
+        rows = []
+    else:
+        codes = {row[0] for row in rows}
     organizations = sorted(
-        ((next(filter(None, row[2:]), row[-1]), row[0], row[1]) for row in rows),
+        ((next(filter(None, row[2:]), row[-1]), row[1]) for row in rows),
         key=lambda organization: organization[0].casefold(),
     )
     party_options = "".join(
         f'<option value="{escape(name)}">{escape(short) if short and short != name else ""}</option>'
-        for name, short, _code in organizations
+        for name, short in organizations
     )
-    codes = {code for _name, _short, code in organizations}
     country_options = "".join(
         f'<option value="{escape(name)}">{escape(code)}</option>'
         for name, code in sorted((country_name(code), code) for code in codes)

@@ -188,3 +188,24 @@ def test_a_party_named_in_russian_or_kazakh_is_found(client, db):
         assert response.status_code == 200, typed
         assert "Fund deal" in response.content.decode()
         assert "Other deal" not in response.content.decode()
+
+
+def test_past_the_suggestions_limit_the_party_box_offers_none_and_still_takes_any_name(client, db, monkeypatch):
+    """Thousands of options on every page help no one: beyond PARTY_SUGGESTIONS public organisations the party
+    list is empty, the countries are still listed, and a typed name still finds its organisation."""
+    from agreements import views
+
+    monkeypatch.setattr(views, "PARTY_SUGGESTIONS", 2)
+    for name, country in (("Alpha LLP", "KZ"), ("Beta Inc", "US"), ("Gamma GmbH", "DE")):
+        PartyFactory(
+            agreement=AgreementFactory(title=f"{name} deal"),
+            organization=OrganizationFactory(name=name, country=country),
+        )
+    html = client.get(LIST).content.decode()
+    assert '<datalist id="party-names"></datalist>' in html
+    for country in ("Kazakhstan", "United States", "Germany"):
+        assert f'<option value="{country}">' in html
+    found = client.get(LIST, {"party": "Gamma GmbH"}).content.decode()
+    assert "Gamma GmbH deal" in found and "Alpha LLP deal" not in found
+    monkeypatch.setattr(views, "PARTY_SUGGESTIONS", 3)
+    assert '<option value="Gamma GmbH"></option>' in client.get(LIST).content.decode()

@@ -238,3 +238,24 @@ def test_the_import_refuses_what_the_form_refuses_line_by_line():
     assert "is not an amount" in errors[3]
     assert "never negative" in errors[4]
     assert not Agreement.objects.exists()
+
+
+def test_the_apis_decimal_text_writes_sqlites_numbers_as_a_decimal_would():
+    """SQLite hands amounts back as whole numbers or floats: decimal_text writes them to the cent exactly as
+    Decimal(amount).quantize(CENT) does (the float's exact value, rounded half-even), and PostgreSQL's Decimal."""
+    import random
+
+    from agreements.api.serializers import decimal_text
+    from agreements.models import CENT
+
+    rng = random.Random(7)
+    cents = [rng.randrange(0, 10**17) for _ in range(5000)] + [1, 5, 10, 99, 100, 12550, 10**16 - 1, 10**17 - 1]
+    for value in cents:
+        as_float = value / 100
+        assert decimal_text(as_float) == str(Decimal(as_float).quantize(CENT)), as_float
+        whole = value // 100
+        assert decimal_text(whole) == str(Decimal(whole).quantize(CENT))
+    for edge in (0.125, 0.135, 2.675, 1e15 + 0.5, 0.005, 0.015):
+        assert decimal_text(edge) == str(Decimal(edge).quantize(CENT)), edge
+    assert decimal_text(Decimal("2.5")) == "2.50"
+    assert decimal_text(None) is None

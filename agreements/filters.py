@@ -402,11 +402,11 @@ def public_organizations():
 def in_contract_terms(data):
     """The page's parameters with what a reader types turned into the contract's values, for the FilterSet.
 
-    `party` may be an organisation's name, in any of the register's languages, or short name (any case of Latin
-    letters) when exactly one public organisation has it, and `country` a country's name ("Kazakhstan") or its
+    `party` may be an organisation's name, in any of the register's languages, or short name (in any case)
+    when exactly one public organisation has it, and `country` a country's name ("Kazakhstan") or its
     alpha-3 code, besides the organisation's slug and the alpha-2 code that the API takes. A value that names
-    nothing is left as it is, for the FilterSet to refuse with its reason. One query when `party` is given,
-    none otherwise."""
+    nothing is left as it is, for the FilterSet to refuse with its reason. One query when `party` is given
+    (two when a name outside ASCII matches none as typed), none otherwise."""
     data = data.copy()
     party = (data.get("party") or "").strip()
     if party:
@@ -420,6 +420,16 @@ def in_contract_terms(data):
             .order_by()
             .values_list("slug", flat=True)[:3]
         )
+        if not found and not party.isascii():
+            # SQLite's LIKE folds the case of Latin letters only: a name typed in another case in Cyrillic
+            # ("самрук-казына") is compared here, casefolded, as PostgreSQL's UPPER compares it. Only on a miss.
+            wanted = party.casefold()
+            columns = ["short_name", *content_language.every_column("name")]
+            found = [
+                slug
+                for slug, *names in public_organizations().order_by().values_list("slug", *columns)
+                if any(name and name.casefold() == wanted for name in names)
+            ][:3]
         if party not in found and len(set(found)) == 1:
             data["party"] = found[0]
     country = (data.get("country") or "").strip()

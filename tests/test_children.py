@@ -196,3 +196,43 @@ def test_the_rows_are_compact_json_on_every_database():
         for text in row:
             assert text == json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
     assert 'Quote \\" back\\\\ slash\\ttab' in "".join(text for row in rows for text in row)
+
+
+def test_both_databases_write_the_same_bytes(db):
+    """The text each database keeps for an agreement, written out here: the suite runs on SQLite and on
+    PostgreSQL, so both must write exactly this (quotes, a backslash, control characters, Cyrillic, an emoji,
+    U+2028, decimals to the cent, booleans, dates, partial dates and nulls included)."""
+    from tests.factories import CommitmentUpdateFactory, StatusEntryFactory
+
+    agreement = AgreementFactory(slug="bytes")
+    organization = OrganizationFactory(name='Q "1"\\ \b\f\n\r\t\x01\x1f\x7f Самрук 🚂\u2028', slug="q", country="US")
+    PartyFactory(agreement=agreement, organization=organization, side=Side.US, signed_by="A. B.")
+    source = SourceFactory(publisher="Pub", title="T", url="", published_on=None, language="ru")
+    CitationFactory(
+        agreement=agreement, source=source, supports=Supports.VALUE, claim_amount=Decimal("12.5"), disputes=True
+    )
+    commitment = CommitmentFactory(agreement=agreement, position=1, quantity=Decimal("2.25"), due_on=None)
+    CommitmentUpdateFactory(
+        commitment=commitment, date=datetime.date(2026, 3, 1), date_precision="month", progress=None, source=None
+    )
+    StatusEntryFactory(agreement=agreement, date=datetime.date(2025, 1, 1), date_precision="year", source=None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parties, commitments, sources, status_history FROM agreements_children WHERE agreement_id = %s",
+            [agreement.pk],
+        )
+        parties, commitments, sources, status_history = cursor.fetchone()
+    name = '"Q \\"1\\"\\\\ \\b\\f\\n\\r\\t\\u0001\\u001f\x7f Самрук 🚂\u2028"'
+    assert parties == (
+        f'[{{"organization":{{"slug":"q","name":{name},"country":"US"}},"side":"US","role":"party",'
+        '"signed_by":"A. B.","signer_title":""}]'
+    )
+    assert commitments == (
+        '[{"description":"At least 3,000 units","quantity":"2.25","unit":"units","due_on":null,"status":"scheduled",'
+        '"overdue":null,"updates":[{"date":"2026-03","status":"scheduled","progress":null,"note":"","source":null}]}]'
+    )
+    assert sources == (
+        '[{"publisher":"Pub","title":"T","url":"","published_on":null,"language":"ru","supports":"value","claim":"",'
+        '"claim_amount":"12.50","claim_currency":"","claim_approximate":false,"disputes":true}]'
+    )
+    assert status_history == '[{"status":"signed","date":"2025","note":"","source":null}]'

@@ -101,3 +101,44 @@ def test_the_api_and_the_exports_apply_the_same_rule(client, dated):
 def test_the_last_day_of_the_calendar_is_not_an_error(client, dated):
     assert selected(signed_before="9999-12-31")[0] == {"november", "february", "day", "year"}
     assert client.get(reverse("agreements:agreement-list"), {"signed_before": "9999-12-31"}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("make", "date", "precision"),
+    [
+        ("agreement", "signed_on", "signed_on_precision"),
+        ("commitment", "due_on", "due_precision"),
+        ("status_entry", "date", "date_precision"),
+        ("commitment_update", "date", "date_precision"),
+    ],
+)
+def test_the_database_refuses_a_partial_date_that_is_not_its_first_day(make, date, precision):
+    """What the forms check (partial_date_error), the database refuses too, whatever writes the row (loaddata,
+    queryset.update, raw SQL): a month not on its first day, a year not on the first of January."""
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import CommitmentFactory, CommitmentUpdateFactory, StatusEntryFactory
+
+    factories = {
+        "agreement": AgreementFactory,
+        "commitment": CommitmentFactory,
+        "status_entry": StatusEntryFactory,
+        "commitment_update": CommitmentUpdateFactory,
+    }
+    row = factories[make]()
+    model = type(row)
+    rows = model.objects.filter(pk=row.pk)
+    for good, kind in [
+        (datetime.date(2026, 3, 1), DatePrecision.MONTH),
+        (datetime.date(2026, 1, 1), DatePrecision.YEAR),
+        (datetime.date(2026, 3, 17), DatePrecision.DAY),
+    ]:
+        rows.update(**{date: good, precision: kind})
+    for bad, kind in [
+        (datetime.date(2026, 3, 17), DatePrecision.MONTH),
+        (datetime.date(2026, 3, 1), DatePrecision.YEAR),
+        (datetime.date(2026, 1, 2), DatePrecision.YEAR),
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.update(**{date: bad, precision: kind})

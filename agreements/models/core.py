@@ -148,6 +148,19 @@ def partial_date_error(value, precision):
     return None
 
 
+def partial_date_constraint(date, precision, name):
+    """The database's side of partial_date_error: a month is its first day, a year the first of January (dates
+    then sort and compare by their beginning, as the newest fact's text order relies on)."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{date}__isnull": True})
+        | ~Q(**{precision + "__in": [DatePrecision.MONTH, DatePrecision.YEAR]})
+        | Q(**{precision: DatePrecision.MONTH, f"{date}__day": 1})
+        | Q(**{precision: DatePrecision.YEAR, f"{date}__month": 1, f"{date}__day": 1}),
+        name=name,
+        violation_error_message=_("A date known to the month or the year is entered as the first day of it."),
+    )
+
+
 def period_end(value, precision):
     """The last day a partial date can mean: 2026-07 ends on 31 July 2026, 2028 on 31 December 2028."""
     if value is None:
@@ -688,6 +701,7 @@ class Agreement(KeepsFormerSlugs, StatusAsLoaded):
             models.CheckConstraint(
                 condition=Q(value_amount__isnull=True) | Q(value_amount__gte=0), name="agreement_value_not_negative"
             ),
+            partial_date_constraint("signed_on", "signed_on_precision", "agreement_signed_on_partial_date"),
             models.CheckConstraint(
                 condition=Q(group__isnull=True) | Q(value_amount__isnull=True),
                 name="agreement_group_member_has_no_own_value",
@@ -889,6 +903,7 @@ class Commitment(StatusAsLoaded):
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=0), name="commitment_quantity_not_negative"
             ),
+            partial_date_constraint("due_on", "due_precision", "commitment_due_on_partial_date"),
         ]
 
     def __str__(self):

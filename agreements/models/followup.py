@@ -30,6 +30,7 @@ from .core import (
     Status,
     currency_validator,
     format_partial_date,
+    partial_date_constraint,
     partial_date_error,
     period_end,
 )
@@ -246,6 +247,7 @@ class StatusEntry(PartialDateMixin):
                 violation_error_message=_("The timeline already has this status on this date."),
             ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="status_entry_status_valid"),
+            partial_date_constraint("date", "date_precision", "status_entry_partial_date"),
             models.CheckConstraint(
                 condition=Q(date_precision__in=DatePrecision.values), name="status_entry_precision_valid"
             ),
@@ -297,6 +299,7 @@ class CommitmentUpdate(PartialDateMixin):
                 name="commitment_update_unique",
                 violation_error_message=_("This commitment already has an update with this status on this date."),
             ),
+            partial_date_constraint("date", "date_precision", "commitment_update_partial_date"),
             models.CheckConstraint(
                 condition=Q(status__in=MilestoneStatus.values), name="commitment_update_status_valid"
             ),

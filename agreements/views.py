@@ -14,8 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
@@ -208,9 +207,9 @@ PARTY_SUGGESTIONS = 1000
 def _datalists():
     """The options of the party and country datalists, as HTML: every public organisation (its name in the page's
     language, and its short name as the hint), up to PARTY_SUGGESTIONS, and every country of one, by name.
-    Written in one pass rather than by a template loop, which cost 90 ms a page for the 5,000 organisations of a
-    100,000-agreement register; kept for the register version when the shared cache is on. One query, two
-    beyond PARTY_SUGGESTIONS."""
+    Written by format_html_join, which escapes each name, rather than a template loop, which cost 90 ms a page
+    for the 5,000 organisations of a 100,000-agreement register; kept for the register version when the shared
+    cache is on. One query, two beyond PARTY_SUGGESTIONS."""
     # The name shown in the page's language: the first of its chain's columns that is not empty (as pick()).
     names = [f"name_{code}" for code in content_language.chain(content_language.active())]
     public = public_organizations().order_by()
@@ -224,15 +223,15 @@ def _datalists():
         ((next(filter(None, row[2:]), row[-1]), row[1]) for row in rows),
         key=lambda organization: organization[0].casefold(),
     )
-    party_options = "".join(
-        f'<option value="{escape(name)}">{escape(short) if short and short != name else ""}</option>'
-        for name, short in organizations
+    party_options = format_html_join(
+        "",
+        '<option value="{}">{}</option>',
+        ((name, short if short and short != name else "") for name, short in organizations),
     )
-    country_options = "".join(
-        f'<option value="{escape(name)}">{escape(code)}</option>'
-        for name, code in sorted((country_name(code), code) for code in codes)
+    country_options = format_html_join(
+        "", '<option value="{}">{}</option>', sorted((country_name(code), code) for code in codes)
     )
-    return {"party": mark_safe(party_options), "country": mark_safe(country_options)}  # noqa: S308 (escaped)
+    return {"party": party_options, "country": country_options}
 
 
 def _filters_in_words(form):
